@@ -1,0 +1,5 @@
+"""``python -m zen`` runs the CLI."""
+
+from zen.cli import main
+
+main()

@@ -1,0 +1,262 @@
+"""The public Python API: ``zen.open(path)`` returns a :class:`Database`.
+
+Front ends (CLI, shell, TUI) use only this module.
+
+Example:
+    >>> import zen
+    >>> db = zen.open(":memory:")
+    >>> db.script("create table users(id integer primary key, name text)")
+    0
+    >>> db.sql("insert into users(name) values (?)", ["ada"]).changes
+    1
+    >>> [row for row in db.sql("select name from users")]
+    [('ada',)]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from zen.engine import catalog
+from zen.engine.catalog import Column, SchemaObject
+from zen.engine.connection import MEMORY
+from zen.engine.core import Engine, Params, Result
+from zen.engine.interrupt import InterruptGuard
+
+if TYPE_CHECKING:
+    from zen.io.exporter import ExportFormat
+    from zen.io.importer import ImportReport
+
+
+class Database:
+    """An open zen database.
+
+    Args:
+        path: File path, or ``:memory:``.
+        read_only: Deny every write (SQLITE_OPEN_READONLY plus an authorizer).
+        create: Create the file when it does not exist.
+        dialect: Default SQL dialect of the text passed to :meth:`sql` and friends
+            (``postgres``, ``mysql``, ``duckdb``...), transpiled to SQLite.
+
+    Example:
+        >>> with zen.open("app.db") as db:  # doctest: +SKIP
+        ...     for name, in db.sql("select name from users"):
+        ...         print(name)
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = MEMORY,
+        *,
+        read_only: bool = False,
+        create: bool = True,
+        dialect: str | None = None,
+    ) -> None:
+        self.engine = Engine(path, read_only=read_only, create=create)
+        self.dialect = dialect
+
+    @property
+    def path(self) -> str:
+        """The database file's path (``:memory:`` for an in-memory one)."""
+        return self.engine.path
+
+    @property
+    def read_only(self) -> bool:
+        """True when the database was opened read-only."""
+        return self.engine.read_only
+
+    # -- SQL ---------------------------------------------------------------------
+
+    def sql(self, sql: str, params: Params = None, *, dialect: str | None = None) -> Result:
+        """Run one statement and return its result; rows stream as you iterate.
+
+        Example:
+            >>> db.sql("select :n * 2", {"n": 21}).scalar()  # doctest: +SKIP
+            42
+        """
+        return self.engine.query(self.to_sqlite(sql, dialect), params)
+
+    def run(
+        self, sql: str, params: Params = None, *, dialect: str | None = None
+    ) -> Iterator[Result]:
+        """Run a script, yielding each statement's result in turn.
+
+        Several statements run in one transaction, committed once the last
+        result has been read and rolled back on any error.
+        """
+        return self.engine.run(self.to_sqlite(sql, dialect), params)
+
+    def script(self, sql: str, params: Params = None, *, dialect: str | None = None) -> int:
+        """Run a script to the end, atomically; returns the number of rows changed."""
+        return self.engine.script(self.to_sqlite(sql, dialect), params)
+
+    def to_sqlite(self, sql: str, dialect: str | None = None) -> str:
+        """``sql`` transpiled from ``dialect`` (or the database's default) to SQLite."""
+        chosen = dialect or self.dialect
+        if not chosen or chosen.lower() == "sqlite":
+            return sql
+        from zen.engine.dialect import transpile
+
+        return transpile(sql, chosen)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A context that commits on success and rolls back on error (nestable)."""
+        return self.engine.transaction()
+
+    def interruptible(self) -> InterruptGuard:
+        """A context in which Ctrl-C cancels the running statement."""
+        return self.engine.interruptible()
+
+    def interrupt(self) -> None:
+        """Cancel the running statement (callable from another thread)."""
+        self.engine.interrupt()
+
+    # -- schema ------------------------------------------------------------------
+
+    def tables(self, *, views: bool = True) -> list[str]:
+        """Names of the user's tables (and views); zen's own ``_zen_*`` are hidden."""
+        return catalog.table_names(self.engine.conn, views=views)
+
+    def objects(self) -> list[SchemaObject]:
+        """Every user schema object: tables, views, indexes, triggers."""
+        return catalog.objects(self.engine.conn)
+
+    def table(self, name: str) -> str:
+        """The exact name of table ``name``; raises with a hint when it does not exist."""
+        return catalog.resolve_table(self.engine.conn, name)
+
+    def columns(self, table: str) -> list[Column]:
+        """The columns of ``table``."""
+        return catalog.columns(self.engine.conn, self.table(table))
+
+    def count(self, table: str) -> int:
+        """Number of rows in ``table``."""
+        return catalog.row_count(self.engine.conn, self.table(table))
+
+    def schema(self, table: str | None = None) -> str:
+        """The DDL of the whole database, or of one table with its indexes and triggers."""
+        return catalog.schema_sql(self.engine.conn, table)
+
+    # -- import / export ------------------------------------------------------------
+
+    def import_file(
+        self,
+        table: str,
+        path: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        pk: list[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Load a CSV, TSV, JSON array or JSON-lines file into ``table``, atomically.
+
+        Column types are inferred when the table is created. A malformed row
+        raises :class:`~zen.engine.errors.DataFormatError` naming file, line and
+        column, and leaves the table as it was.
+
+        Args:
+            table: Target table; created when it does not exist.
+            path: The file to read.
+            format: ``csv``, ``tsv``, ``json`` or ``jsonl``; guessed from the suffix.
+            pk: Primary-key column(s) for a new table.
+            progress: Called with the number of bytes read so far.
+        """
+        from zen.io.importer import import_file
+
+        return import_file(self.engine, table, Path(path), fmt=format, pk=pk, progress=progress)
+
+    def export(
+        self,
+        out: IO[str],
+        *,
+        table: str | None = None,
+        query: str | None = None,
+        format: ExportFormat = "csv",
+    ) -> int:
+        """Stream a table or a query's rows to ``out``; returns the number of rows.
+
+        Example:
+            >>> import sys
+            >>> db.export(sys.stdout, table="users", format="jsonl")  # doctest: +SKIP
+        """
+        from zen.io.exporter import export_rows
+
+        if (table is None) == (query is None):
+            from zen.engine.errors import UsageError
+
+            raise UsageError("export needs a table or a query, not both")
+        if table is not None:
+            result = self.sql(f"SELECT * FROM {catalog.quote_identifier(self.table(table))}")
+        else:
+            result = self.sql(query or "")
+        return export_rows(result, out, format)
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the database."""
+        self.engine.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = ", read_only=True" if self.read_only else ""
+        return f"<zen.Database {self.path!r}{mode}>"
+
+
+@dataclass(frozen=True)
+class InitReport:
+    """What :func:`init` did."""
+
+    path: Path
+    created: bool
+    project_file: Path | None
+
+
+def init(path: str | os.PathLike[str], *, project: bool = True) -> InitReport:
+    """Create a database file with zen's defaults (WAL), and a ``zen.toml`` beside it.
+
+    Running it again on an existing database changes nothing.
+
+    Args:
+        path: The database file to create.
+        project: Also write ``zen.toml`` (``database = "..."``) in the file's folder,
+            so commands run there find the database without ``--db``.
+
+    Example:
+        >>> zen.init("app.db")  # doctest: +SKIP
+        InitReport(path=PosixPath('app.db'), created=True, project_file=PosixPath('zen.toml'))
+    """
+    from zen.engine.locate import write_project_file
+
+    target = Path(path)
+    created = not target.exists()
+    Database(target, create=True).close()
+    written = write_project_file(target.parent, target) if project else None
+    return InitReport(target, created, written)
+
+
+def open(  # noqa: A001 - mirrors sqlite3.connect / builtins.open on purpose
+    path: str | os.PathLike[str] = MEMORY,
+    *,
+    read_only: bool = False,
+    create: bool = True,
+    dialect: str | None = None,
+) -> Database:
+    """Open (or create) a SQLite database with zen's defaults.
+
+    Example:
+        >>> db = zen.open(":memory:")
+        >>> db.sql("select sqlite_version() is not null").scalar()
+        1
+    """
+    return Database(path, read_only=read_only, create=create, dialect=dialect)

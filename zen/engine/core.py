@@ -1,0 +1,318 @@
+"""The engine: one SQLite connection, statements run one at a time, rows streamed.
+
+Every front end and every layer above runs SQL through :class:`Engine`, so
+transactions, error translation and interruption behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import apsw
+
+from zen.engine import catalog
+from zen.engine.connection import MEMORY, open_connection
+from zen.engine.errors import SqlError, UsageError, ZenError, from_apsw, suggest
+from zen.engine.interrupt import InterruptGuard
+from zen.engine.statements import Statement, split_statements
+
+_NO_SUCH = re.compile(r"no such (table|column): (\S+)")
+
+Params = Mapping[str, Any] | Sequence[Any] | None
+Row = tuple[Any, ...]
+
+
+class Result:
+    """The rows of one statement, streamed from SQLite as they are iterated.
+
+    Attributes:
+        sql: The statement's text.
+        columns: Column names (empty for statements that return no rows).
+        read_only: Whether SQLite says the statement does not write.
+        changes: Rows changed by an INSERT, UPDATE or DELETE (0 otherwise).
+
+    Example:
+        >>> result = engine.query("select 1 as one")  # doctest: +SKIP
+        >>> result.columns, list(result)
+        (['one'], [(1,)])
+    """
+
+    def __init__(
+        self,
+        cursor: apsw.Cursor,
+        statement: Statement,
+        columns: list[str],
+        decltypes: list[str | None],
+        read_only: bool,
+        changes: int,
+    ) -> None:
+        self._cursor = cursor
+        self._statement = statement
+        self.sql = statement.text
+        self.columns = columns
+        self.decltypes = decltypes
+        self.read_only = read_only
+        self.changes = changes
+        self._consumed = False
+
+    @property
+    def has_rows(self) -> bool:
+        """True when the statement produces a result set (it has columns)."""
+        return bool(self.columns)
+
+    def __iter__(self) -> Iterator[Row]:
+        if self._consumed:
+            raise ZenError("this result has already been read; run the query again")
+        self._consumed = True
+        try:
+            yield from self._cursor
+        except apsw.Error as exc:
+            raise from_apsw(exc, sql=self.sql) from None
+
+    def dicts(self) -> Iterator[dict[str, Any]]:
+        """Rows as ``{column: value}`` dictionaries."""
+        names = self.columns
+        for row in self:
+            yield dict(zip(names, row, strict=True))
+
+    def fetchall(self) -> list[Row]:
+        """Every row, as a list (loads the whole result: fine for small ones)."""
+        return list(self)
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        for row in self:
+            self.close()
+            return row[0] if row else None
+        return None
+
+    def close(self) -> None:
+        """Stop reading; the statement is finalised."""
+        self._consumed = True
+        self._cursor.close(force=True)
+
+    def drain(self) -> None:
+        """Run the statement to the end, dropping its rows (e.g. for RETURNING)."""
+        if not self._consumed:
+            for _ in self:
+                pass
+
+
+class Engine:
+    """An open SQLite database: statements, transactions, interruption.
+
+    Args:
+        path: File path or ``:memory:``.
+        read_only: Open read-only; every write is denied before it runs.
+        create: Create the file if missing.
+
+    Example:
+        >>> engine = Engine(":memory:")
+        >>> engine.query("select 40 + 2").scalar()
+        42
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str] = MEMORY, *, read_only: bool = False, create: bool = True
+    ) -> None:
+        self.path = os.fspath(path)
+        self.read_only = read_only
+        self.conn: apsw.Connection = open_connection(self.path, read_only=read_only, create=create)
+        self._savepoints = itertools.count(1)
+        self._managed_depth = 0  # transactions opened by zen (not by the user's BEGIN)
+
+    # -- statements -------------------------------------------------------------
+
+    def query(self, sql: str, params: Params = None) -> Result:
+        """Run exactly one statement; its rows stream as the result is iterated.
+
+        Raises:
+            UsageError: ``sql`` holds more than one statement (use :meth:`run`).
+            SqlError: SQLite rejected the statement.
+        """
+        statements = split_statements(sql)
+        if len(statements) != 1:
+            raise UsageError(
+                f"expected one SQL statement, got {len(statements)}",
+                hint="use run() or script() for several statements",
+            )
+        return self._execute(statements[0], params)
+
+    def run(self, sql: str, params: Params = None) -> Iterator[Result]:
+        """Run a script statement by statement, yielding each statement's result.
+
+        A script of several statements runs in one transaction that commits once
+        the last result has been read, and rolls back on any error, unless the
+        script manages transactions itself (BEGIN, COMMIT, VACUUM, pragmas that
+        set something). A result that is not read to the end is closed before the
+        next statement runs.
+        """
+        statements = split_statements(sql)
+        if len(statements) > 1 and self._should_wrap(statements):
+            write = not all(s.looks_read_only for s in statements)
+            with self.transaction(write=write):
+                yield from self._run_each(statements, params)
+        else:
+            yield from self._run_each(statements, params)
+
+    def script(self, sql: str, params: Params = None) -> int:
+        """Run a script to the end (atomically, as :meth:`run`); returns rows changed."""
+        changes = 0
+        for result in self.run(sql, params):
+            result.drain()
+            changes += result.changes
+        return changes
+
+    def _should_wrap(self, statements: list[Statement]) -> bool:
+        return not self.in_transaction and not any(s.controls_transaction for s in statements)
+
+    def _run_each(self, statements: list[Statement], params: Params) -> Iterator[Result]:
+        for statement in statements:
+            result = self._execute(statement, params)
+            try:
+                yield result
+            finally:
+                if result.read_only:
+                    result.close()
+                else:
+                    result.drain()
+
+    def _execute(self, statement: Statement, params: Params) -> Result:
+        cursor = self.conn.cursor()
+        seen: dict[str, Any] = {}
+
+        def trace(cur: apsw.Cursor, sql: str, bindings: Any) -> bool:
+            seen["description"] = cur.get_description()
+            seen["read_only"] = cur.is_readonly
+            return True
+
+        cursor.exec_trace = trace
+        before = self.conn.total_changes()
+        try:
+            cursor.execute(statement.text, params)
+        except apsw.BindingsError as exc:
+            raise UsageError(
+                f"wrong number of SQL parameters: {exc}",
+                hint="pass each with --param name=value (or a bare --param value for ?)",
+            ) from None
+        except apsw.Error as exc:
+            raise self._sql_error(exc, statement) from None
+        except KeyError as exc:
+            raise UsageError(
+                f"no value for SQL parameter :{exc.args[0]}",
+                hint=f"pass it with --param {exc.args[0]}=VALUE",
+            ) from None
+        cursor.exec_trace = None
+        description = seen.get("description") or ()
+        return Result(
+            cursor,
+            statement,
+            [d[0] for d in description],
+            [d[1] for d in description],
+            bool(seen.get("read_only", False)),
+            self.conn.total_changes() - before,
+        )
+
+    def _sql_error(self, exc: apsw.Error, statement: Statement) -> ZenError:
+        error = from_apsw(exc, sql=statement.text, path=self.path)
+        if not isinstance(error, SqlError):
+            return error
+        error.hint = error.hint or self._name_hint(error.message)
+        if self.in_transaction and not self._managed_depth:
+            error.hint = error.hint or "the transaction is still open: COMMIT or ROLLBACK"
+        return error
+
+    def _name_hint(self, message: str) -> str | None:
+        """``did you mean ...?`` for SQLite's no-such-table/column messages."""
+        match = _NO_SUCH.match(message)
+        if not match:
+            return None
+        kind, name = match.groups()
+        try:
+            names = catalog.table_names(self.conn)
+            if kind == "column":
+                names = sorted({c.name for t in names for c in catalog.columns(self.conn, t)})
+        except apsw.Error:
+            return None
+        return suggest(name.rpartition(".")[2], names)
+
+    # -- transactions ------------------------------------------------------------
+
+    @property
+    def in_transaction(self) -> bool:
+        """True while a transaction is open on this connection."""
+        return not self.conn.get_autocommit()
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[None]:
+        """One atomic unit: commits on success, rolls back on any exception.
+
+        The outermost level starts with ``BEGIN IMMEDIATE`` for writes, so a
+        concurrent writer waits (busy timeout) instead of failing later;
+        nested levels are savepoints.
+        """
+        self._managed_depth += 1
+        try:
+            if self.in_transaction:
+                yield from self._savepoint()
+                return
+            self._exec("BEGIN IMMEDIATE" if write and not self.read_only else "BEGIN")
+            try:
+                yield
+            except BaseException:
+                self._rollback()
+                raise
+            try:
+                self._exec("COMMIT")
+            except ZenError:
+                self._rollback()
+                raise
+        finally:
+            self._managed_depth -= 1
+
+    def _savepoint(self) -> Iterator[None]:
+        name = f"zen_sp_{next(self._savepoints)}"
+        self._exec(f'SAVEPOINT "{name}"')
+        try:
+            yield
+        except BaseException:
+            if self.in_transaction:
+                self._exec(f'ROLLBACK TO "{name}"')
+                self._exec(f'RELEASE "{name}"')
+            raise
+        self._exec(f'RELEASE "{name}"')
+
+    def _rollback(self) -> None:
+        if self.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def _exec(self, sql: str) -> None:
+        try:
+            self.conn.execute(sql)
+        except apsw.Error as exc:
+            raise from_apsw(exc, sql=sql, path=self.path) from None
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def interrupt(self) -> None:
+        """Cancel the running statement (safe to call from another thread)."""
+        self.conn.interrupt()
+
+    def interruptible(self) -> InterruptGuard:
+        """A context in which Ctrl-C cancels the running statement."""
+        return InterruptGuard(self.interrupt)
+
+    def close(self) -> None:
+        """Close the connection (open transactions roll back)."""
+        self.conn.close(force=True)
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
