@@ -245,7 +245,7 @@ def init(path: str | os.PathLike[str], *, project: bool = True) -> InitReport:
     return InitReport(target, created, written)
 
 
-def open(  # noqa: A001 - mirrors sqlite3.connect / builtins.open on purpose
+def open(
     path: str | os.PathLike[str] = MEMORY,
     *,
     read_only: bool = False,

@@ -25,7 +25,10 @@ READ_ONLY_OPTION = typer.Option(False, "--read-only", help="Open read-only; ever
 DIALECT_OPTION = typer.Option(
     None, "--dialect", help="Read SQL written for postgres, mysql, duckdb... (via sqlglot)."
 )
-FORMAT_HELP = "Output format: table, csv, tsv, json, jsonl, markdown (default: table on a terminal, csv otherwise)."
+FORMAT_HELP = (
+    "Output format: table, csv, tsv, json, jsonl, markdown "
+    "(default: table on a terminal, csv otherwise)."
+)
 
 
 def open_db(

@@ -48,9 +48,7 @@ def tables_command(
     from zen.io.writers import write_rows
 
     out_format = choose_format(fmt, False)
-    write_rows(
-        header, rows, sys.stdout, out_format, color=color_enabled(), width=terminal_width()
-    )
+    write_rows(header, rows, sys.stdout, out_format, color=color_enabled(), width=terminal_width())
 
 
 def schema_command(

@@ -55,6 +55,8 @@ def _first_parse_error(exc: Exception) -> str:
     errors = getattr(exc, "errors", None)
     if errors:
         first = errors[0]
-        where = f" (line {first.get('line')}, column {first.get('col')})" if first.get("line") else ""
+        where = (
+            f" (line {first.get('line')}, column {first.get('col')})" if first.get("line") else ""
+        )
         return f"{first.get('description', exc)}{where}"
     return str(exc).splitlines()[0]

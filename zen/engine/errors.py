@@ -127,7 +127,9 @@ class SqlError(ZenError):
         hint: What to do about it.
     """
 
-    def __init__(self, message: str, *, sql: str = "", offset: int = -1, hint: str | None = None):
+    def __init__(
+        self, message: str, *, sql: str = "", offset: int = -1, hint: str | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.sql = sql
         self.offset = offset

@@ -159,7 +159,8 @@ def _write_table(
     for row in itertools.chain(sample, iterator):
         cells = [_cell_text(v) for v in row]
         shown = [style.cell(v, c) for v, c in zip(row, cells, strict=True)]
-        out.write(_table_line(shown, cells, widths) + "\n")
+        right = [isinstance(v, int | float) and not isinstance(v, bool) for v in row]
+        out.write(_table_line(shown, cells, widths, right) + "\n")
         count += 1
     out.write(_border("└┴┘", widths))
     return count
@@ -187,17 +188,22 @@ def _column_widths(columns: Sequence[str], sample: list[Row], width: int | None)
 
 
 def _border(corners: str, widths: list[int]) -> str:
-    left, middle, right = corners
+    left, middle, right = corners[0], corners[1], corners[2]
     return left + middle.join("─" * (w + 2) for w in widths) + right + "\n"
 
 
-def _table_line(shown: list[str], plain: Sequence[str], widths: list[int]) -> str:
+def _table_line(
+    shown: list[str], plain: Sequence[str], widths: list[int], right: list[bool] | None = None
+) -> str:
     parts = []
-    for styled, text, width in zip(shown, plain, widths, strict=True):
+    for i, (styled, text, width) in enumerate(zip(shown, plain, widths, strict=True)):
+        pad = " " * (width - len(text))
         if len(text) > width:
             parts.append(" " + text[: width - 1] + "… ")
+        elif right and right[i]:
+            parts.append(" " + pad + styled + " ")
         else:
-            parts.append(" " + styled + " " * (width - len(text)) + " ")
+            parts.append(" " + styled + pad + " ")
     return "│" + "│".join(parts) + "│"
 
 

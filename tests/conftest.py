@@ -1,0 +1,69 @@
+"""Shared fixtures: temporary databases and a runner for the real ``zen`` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import zen
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+ZenRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def users_db(tmp_path: Path) -> Path:
+    """A database with a small ``users`` table."""
+    path = tmp_path / "app.db"
+    with zen.open(path) as db:
+        db.script(
+            "CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT NOT NULL, age INTEGER);"
+            "INSERT INTO users(name, age) VALUES ('ada', 36), ('linus', 28), ('grace', 45);"
+        )
+    return path
+
+
+def _clean_env(extra: dict[str, str] | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"ZEN_DB", "NO_COLOR"}}
+    env.update(extra or {})
+    return env
+
+
+@pytest.fixture
+def run_zen(tmp_path: Path) -> ZenRunner:
+    """Run ``python -m zen ARGS`` as a user would; returns the completed process."""
+
+    def run(
+        *args: str | os.PathLike[str],
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "zen", *map(str, args)],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=_clean_env(env),
+            cwd=cwd or tmp_path,
+            timeout=timeout,
+        )
+
+    return run
+
+
+def dump(path: Path) -> list[str]:
+    """The database's content as ``.dump``-style lines, for before/after comparisons."""
+    with zen.open(path, read_only=True) as db:
+        lines = [db.schema()]
+        for table in db.tables(views=False):
+            for row in db.sql(f'SELECT * FROM "{table}" ORDER BY rowid'):
+                lines.append(f"{table}: {row!r}")
+    return lines
