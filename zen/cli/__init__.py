@@ -16,7 +16,7 @@ def main() -> None:
     from zen.cli.app import app
 
     try:
-        app()
+        app(prog_name="zen")
     except ZenError as exc:
         _fail(exc.render(), exc.exit_code)
     except KeyboardInterrupt:
