@@ -29,6 +29,8 @@ from zen.engine.core import Engine, Params, Result
 from zen.engine.interrupt import InterruptGuard
 
 if TYPE_CHECKING:
+    from zen.engine.expert import IndexAdvice
+    from zen.engine.plan import QueryPlan
     from zen.io.exporter import ExportFormat
     from zen.io.importer import ImportReport
 
@@ -116,6 +118,34 @@ class Database:
         """Cancel the running statement (callable from another thread)."""
         self.engine.interrupt()
 
+    @property
+    def in_transaction(self) -> bool:
+        """True while a transaction is open (the user's ``BEGIN`` or zen's own)."""
+        return self.engine.in_transaction
+
+    def query_plan(self, sql: str, *, dialect: str | None = None) -> QueryPlan:
+        """How SQLite would run ``sql`` (``EXPLAIN QUERY PLAN``); nothing runs.
+
+        Example:
+            >>> print(db.query_plan("select * from users where id = 1").render())  # doctest: +SKIP
+            QUERY PLAN
+            `--SEARCH users USING INTEGER PRIMARY KEY (rowid=?)
+        """
+        from zen.engine.plan import query_plan
+
+        return query_plan(self.engine.conn, self.to_sqlite(sql, dialect))
+
+    def suggest_indexes(self, sql: str, *, dialect: str | None = None) -> IndexAdvice:
+        """Indexes that would change the plan of ``sql`` (like sqlite3's ``.expert``).
+
+        Example:
+            >>> db.suggest_indexes("select * from users where email = ?").indexes  # doctest: +SKIP
+            ['CREATE INDEX "users_idx_3f984f7a" ON "users"("email");']
+        """
+        from zen.engine.expert import suggest_indexes
+
+        return suggest_indexes(self.engine.conn, self.to_sqlite(sql, dialect))
+
     # -- schema ------------------------------------------------------------------
 
     def tables(self, *, views: bool = True) -> list[str]:
@@ -141,6 +171,21 @@ class Database:
     def schema(self, table: str | None = None) -> str:
         """The DDL of the whole database, or of one table with its indexes and triggers."""
         return catalog.schema_sql(self.engine.conn, table)
+
+    def dump(self, tables: list[str] | None = None) -> Iterator[str]:
+        """The SQL that rebuilds the database (or ``tables``), one statement at a time.
+
+        Reads one consistent snapshot; rows stream, so memory stays flat.
+
+        Example:
+            >>> for line in db.dump(["users"]):  # doctest: +SKIP
+            ...     print(line)
+        """
+        from zen.engine.dump import dump_sql
+
+        names = [self.table(name) for name in tables] if tables else None
+        with self.engine.transaction(write=False):
+            yield from dump_sql(self.engine.conn, names)
 
     # -- import / export ------------------------------------------------------------
 

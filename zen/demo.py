@@ -55,8 +55,8 @@ class Step:
 
     @property
     def command(self) -> str:
-        """The command line as a user would type it."""
-        return "zen " + shlex.join(self.args)
+        """The command line as a user would type it (double quotes around SQL)."""
+        return "zen " + " ".join(_quote(arg) for arg in self.args)
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,14 @@ class StepResult:
     def ok(self) -> bool:
         """True when the step behaved as the tour expects (some steps show an error)."""
         return (self.returncode != 0) == self.step.expect_failure
+
+
+def _quote(arg: str) -> str:
+    if shlex.quote(arg) == arg:
+        return arg
+    if not any(ch in arg for ch in '"$`\\!'):
+        return f'"{arg}"'
+    return shlex.quote(arg)
 
 
 def steps() -> list[Step]:
@@ -131,7 +139,8 @@ def steps() -> list[Step]:
             (
                 "sql",
                 db,
-                "SELECT genre, count(*)::text || ' books' AS n FROM books "
+                "SELECT genre, count(*) AS books, round(avg(price), 2)::text AS avg_price "
+                "FROM books "
                 "WHERE title ILIKE '%the%' GROUP BY genre ORDER BY genre",
                 "--dialect",
                 "postgres",

@@ -144,3 +144,13 @@ def test_syntax_error_has_caret() -> None:
 def test_errors_are_zen_errors() -> None:
     with pytest.raises(ZenError):
         Engine().query("SELECT no_such_function()")
+
+
+def test_changes_count_only_the_statements_own_rows(tmp_path: Path) -> None:
+    engine = Engine(tmp_path / "t.db")
+    engine.script(
+        "CREATE TABLE a(x); CREATE TABLE log(n); INSERT INTO log VALUES (0);"
+        "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE log SET n = n + 1; END;"
+    )
+    assert engine.query("INSERT INTO a VALUES (1), (2)").changes == 2
+    assert engine.query("SELECT * FROM a").changes == 0

@@ -54,3 +54,4 @@ def demo_command(
         raise ZenError(f"demo step failed: {failures[0]}", hint="please report this as a bug")
     console.print(f"Done. The demo database is {target / demo.DATABASE}; try:")
     console.print(f'  cd {target} && zen sql demo.db "SELECT * FROM books"')
+    console.print(f"  cd {target} && zen shell demo.db")

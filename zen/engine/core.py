@@ -215,7 +215,9 @@ class Engine:
             [d[0] for d in description],
             [d[1] for d in description],
             bool(seen.get("read_only", False)),
-            self.conn.total_changes() - before,
+            # changes() counts the statement's own rows, not those its triggers wrote;
+            # it is stale after a statement that changed nothing, hence the guard.
+            self.conn.changes() if self.conn.total_changes() != before else 0,
         )
 
     def _sql_error(self, exc: apsw.Error, statement: Statement) -> ZenError:

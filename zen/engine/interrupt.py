@@ -62,11 +62,19 @@ class InterruptGuard:
         self.interrupted = True
         self._on_interrupt()
 
+    def _interrupt_quietly(self) -> None:
+        # The watcher can wake after the connection closed (Ctrl-C right at the end):
+        # there is nothing left to cancel then, and no reason to print a traceback.
+        try:
+            self._on_interrupt()
+        except Exception:
+            pass
+
     def _watch(self, read_fd: int) -> None:
         try:
             while data := os.read(read_fd, 64):
                 if signal.SIGINT in data:
                     self.interrupted = True
-                    self._on_interrupt()
+                    self._interrupt_quietly()
         finally:
             os.close(read_fd)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import csv
+import io
 import itertools
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Literal
 
@@ -18,6 +20,8 @@ Row = Sequence[Any]
 Format = Literal["table", "csv", "tsv", "json", "jsonl", "markdown"]
 FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json", "jsonl", "markdown")
 
+_CHUNK = 1000  # rows written per out.write()
+_JSON = json.JSONEncoder(ensure_ascii=False)
 _TABLE_SAMPLE = 200  # rows read ahead to size the columns of a streamed table
 _MAX_CELL = 60
 
@@ -84,13 +88,44 @@ def _float_text(value: float) -> str:
 def _write_delimited(
     columns: Sequence[str], rows: Iterable[Row], out: IO[str], delimiter: str
 ) -> int:
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    # The csv module writes each row with its own write(); sys.stdout is
+    # write-through, so rows go to a buffer and out gets one write per chunk.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(columns)
+    out.write(_take(buffer))
+    suspect = _converted_cell(delimiter)
     count = 0
-    for chunk in _chunks(rows, 1000):
-        writer.writerows([[text_value(v) for v in row] for row in chunk])
+    for chunk in _chunks(rows, _CHUNK):
+        writer.writerows(chunk)
+        text = _take(buffer)
+        if _may_hold_converted(text) and suspect.search(text):
+            writer.writerows([list(map(text_value, row)) for row in chunk])
+            text = _take(buffer)
+        out.write(text)
         count += len(chunk)
     return count
+
+
+# The csv module writes None as empty, ints with str() and floats with repr(),
+# exactly as text_value() does, except for blobs (b'..', quoted "b""..") and
+# infinities (inf). So rows go straight to the csv writer, and a chunk is
+# rewritten cell by cell only when its text holds a field that starts like one
+# of those: a text scan in C instead of a Python call per value.
+def _may_hold_converted(text: str) -> bool:
+    return "inf" in text or "b'" in text or 'b"' in text
+
+
+def _converted_cell(delimiter: str) -> re.Pattern[str]:
+    d = re.escape(delimiter)
+    return re.compile(rf"(?:^|{d})(?:-?inf(?:{d}|$)|\"?b['\"])", re.MULTILINE)
+
+
+def _take(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 def _write_csv(columns: Sequence[str], rows: Iterable[Row], out: IO[str]) -> int:
@@ -101,24 +136,33 @@ def _write_tsv(columns: Sequence[str], rows: Iterable[Row], out: IO[str]) -> int
     return _write_delimited(columns, rows, out, "\t")
 
 
+def _json_text(columns: Sequence[str], chunk: list[Row], separator: str) -> str:
+    encode = _JSON.encode
+    try:
+        # Without json_value(): a blob raises TypeError, an infinity prints Infinity.
+        text = separator.join([encode(dict(zip(columns, row, strict=True))) for row in chunk])
+        if "Infinity" not in text:
+            return text
+    except TypeError:
+        pass
+    rows = [encode(dict(zip(columns, map(json_value, row), strict=True))) for row in chunk]
+    return separator.join(rows)
+
+
 def _write_jsonl(columns: Sequence[str], rows: Iterable[Row], out: IO[str]) -> int:
     count = 0
-    dumps = json.dumps
-    for row in rows:
-        out.write(dumps(dict(zip(columns, map(json_value, row), strict=True)), ensure_ascii=False))
-        out.write("\n")
-        count += 1
+    for chunk in _chunks(rows, _CHUNK):
+        out.write(_json_text(columns, chunk, "\n") + "\n")
+        count += len(chunk)
     return count
 
 
 def _write_json(columns: Sequence[str], rows: Iterable[Row], out: IO[str]) -> int:
     count = 0
     out.write("[")
-    for row in rows:
-        out.write(",\n " if count else "\n ")
-        record = dict(zip(columns, map(json_value, row), strict=True))
-        out.write(json.dumps(record, ensure_ascii=False))
-        count += 1
+    for chunk in _chunks(rows, _CHUNK):
+        out.write((",\n " if count else "\n ") + _json_text(columns, chunk, ",\n "))
+        count += len(chunk)
     out.write("\n]\n" if count else "]\n")
     return count
 
@@ -127,10 +171,14 @@ def _write_markdown(columns: Sequence[str], rows: Iterable[Row], out: IO[str]) -
     out.write("| " + " | ".join(_md_cell(c) for c in columns) + " |\n")
     out.write("|" + "|".join("---" for _ in columns) + "|\n")
     count = 0
-    for row in rows:
-        out.write("| " + " | ".join(_md_cell(text_value(v)) for v in row) + " |\n")
-        count += 1
+    for chunk in _chunks(rows, _CHUNK):
+        out.write("".join(_md_row(row) for row in chunk))
+        count += len(chunk)
     return count
+
+
+def _md_row(row: Row) -> str:
+    return "| " + " | ".join(_md_cell(text_value(v)) for v in row) + " |\n"
 
 
 def _md_cell(text: str) -> str:
