@@ -301,6 +301,10 @@ class Bar:
         other = theirs.metric(self.metric) if theirs else None
         return value / other if other else None
 
+    def shown(self, value: float) -> str:
+        """A measured value as the bar reads it: a ratio (``1.06x``), a time or a size."""
+        return f"{value:.2f}x" if self.peer is not None else format_value(value, self.metric)
+
     def verdict(self, value: float | None) -> bool | None:
         """True (PASS), False (FAIL), or None (not measured)."""
         return None if value is None else _OPS[self.op](value, self.limit)

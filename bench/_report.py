@@ -32,7 +32,7 @@ def render_case(result: CaseResult) -> str:
     for bar in result.case.bars:
         if bar not in ratio_bars:
             value = bar.value(stats)
-            shown = "not measured" if value is None else format_value(value, bar.metric)
+            shown = "not measured" if value is None else bar.shown(value)
             lines.append(f"  bar {bar.text}: {shown}  {verdict_text(bar.verdict(value))}")
     lines.extend(f"  note: {note}" for note in result.case.notes)
     return "\n".join(lines)
