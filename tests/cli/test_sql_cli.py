@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -182,12 +183,20 @@ def test_every_command_has_help_with_an_example(run_zen: ZenRunner) -> None:
 
     from zen.cli.app import app
 
-    commands = get_command(app).commands  # type: ignore[attr-defined]
+    def paths(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+        found = []
+        for name, command in group.commands.items():
+            found.append((*prefix, name))
+            if hasattr(command, "commands"):  # a group: walk its subcommands too
+                found.extend(paths(command, (*prefix, name)))
+        return found
+
+    commands = paths(get_command(app))
     assert commands, "no commands registered"
-    for name in commands:
-        done = run_zen(name, "--help", env={"COLUMNS": "120"})
-        assert done.returncode == 0, name
-        assert "Example" in done.stdout, f"zen {name} --help has no example"
+    for path in commands:
+        done = run_zen(*path, "--help", env={"COLUMNS": "120"})
+        assert done.returncode == 0, path
+        assert "Example" in done.stdout, f"zen {' '.join(path)} --help has no example"
 
 
 def test_no_color_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,1 @@
+insert into a(x) values ('one');

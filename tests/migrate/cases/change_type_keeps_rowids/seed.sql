@@ -1,0 +1,1 @@
+insert into t(rowid, a, b) values (5, 'x', '10'), (9, 'y', '20');

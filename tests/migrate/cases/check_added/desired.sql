@@ -1,0 +1,1 @@
+create table t(id integer primary key, age int check (age >= 0));

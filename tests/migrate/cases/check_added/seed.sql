@@ -1,0 +1,1 @@
+insert into t(age) values (1), (30);

@@ -1,0 +1,2 @@
+create table a(id integer primary key);
+create table gone(id integer primary key, v text);

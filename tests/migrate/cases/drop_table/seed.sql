@@ -1,0 +1,1 @@
+insert into gone(v) values ('x');

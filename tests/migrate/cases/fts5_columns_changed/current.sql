@@ -1,0 +1,1 @@
+create virtual table docs using fts5(title);

@@ -1,0 +1,1 @@
+insert into docs(title) values ('a');

@@ -1,0 +1,1 @@
+insert into t(price, qty) values (2.5, 4);

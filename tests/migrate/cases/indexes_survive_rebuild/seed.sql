@@ -1,0 +1,1 @@
+insert into t(email, n) values ('a', '1'), ('b', null);

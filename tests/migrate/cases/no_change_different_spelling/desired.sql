@@ -1,0 +1,5 @@
+create table t(
+  id integer primary key, -- the key
+  a text,
+  unique(a)
+);

@@ -1,0 +1,2 @@
+create table t(id integer primary key, nm text);
+create index t_nm on t(nm);

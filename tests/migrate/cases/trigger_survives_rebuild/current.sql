@@ -1,0 +1,3 @@
+create table t(id integer primary key, a text);
+create table log(msg text);
+create trigger t_log after insert on t begin insert into log values ('a;' || new.a); end;

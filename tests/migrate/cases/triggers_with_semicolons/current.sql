@@ -1,0 +1,2 @@
+create table t(id integer primary key, a text);
+create table log(msg text);

@@ -1,0 +1,6 @@
+create table t(id integer primary key, a text);
+create table log(msg text);
+create trigger t_log after insert on t begin
+  insert into log values ('a;b');
+  insert into log values (new.a || ';');
+end;

@@ -1,0 +1,1 @@
+insert into t(n) values (1);

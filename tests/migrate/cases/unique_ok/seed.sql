@@ -1,0 +1,1 @@
+insert into t(email) values ('a'), ('b'), (null), (null);

@@ -1,0 +1,3 @@
+create table t(id integer primary key, a text, b text);
+create view v1 as select id, a, b from t;
+create view v2 as select a from v1;

@@ -1,0 +1,1 @@
+create table kv(k text primary key, v text);

@@ -1,0 +1,1 @@
+insert into kv values ('a', '1'), ('b', '2');

@@ -1,0 +1,209 @@
+"""``zen vector``: nearest-neighbour indexes on float32 BLOB columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from zen.cli.common import DB_OPTION, JSON_OPTION, emit_json, message, open_db, resolve_db_option
+from zen.engine.errors import UsageError
+
+if TYPE_CHECKING:
+    from zen.api import Database
+    from zen.vector.manager import VectorLayer
+
+vector_app = typer.Typer(
+    name="vector",
+    help="Nearest-neighbour search on vector columns (Annoy segments, always fresh).",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``zen vector`` command group to the app."""
+    app.add_typer(vector_app, name="vector")
+
+
+def _open(db: str | None, *, read_only: bool = False) -> Database:
+    return open_db(resolve_db_option(db), read_only=read_only)
+
+
+def _layer(database: Database) -> VectorLayer:
+    from zen.vector import layer
+
+    return layer(database.engine)
+
+
+@vector_app.command("create")
+def create_command(
+    table: str = typer.Argument(..., help="The table holding the vectors.", show_default=False),
+    column: str = typer.Argument(..., help="The float32 BLOB column.", show_default=False),
+    dim: int = typer.Option(..., "--dim", help="Dimensions of each vector.", show_default=False),
+    metric: str = typer.Option("cosine", "--metric", help="cosine, euclidean or dot."),
+    trees: int = typer.Option(16, "--trees", help="Annoy trees per segment."),
+    db: str | None = DB_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Index a vector column; existing rows are indexed now, new ones as they commit.
+
+    **Examples**
+
+    * `zen vector create docs emb --dim 384`
+    * `zen vector create items v --dim 64 --metric euclidean --trees 32 --db app.db`
+    """
+    with _open(db) as database:
+        spec = _layer(database).create(table, column, dim=dim, metric=metric, trees=trees)
+        stats = _layer(database).stats(spec.table)
+    if as_json:
+        emit_json(stats.to_json())
+    else:
+        message(f"indexed {stats.rows} rows of {spec.table}.{spec.column} ({spec.metric})")
+
+
+@vector_app.command("list")
+def list_command(db: str | None = DB_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """List the vector indexes."""
+    with _open(db, read_only=True) as database:
+        specs = _layer(database).specs()
+    rows = [
+        {"table": s.table, "column": s.column, "dim": s.dim, "metric": s.metric, "trees": s.trees}
+        for s in specs
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['table']}.{row['column']}\t{row['dim']}\t{row['metric']}")
+    if not rows:
+        message("no vector indexes (create one with: zen vector create TABLE COLUMN --dim N)")
+
+
+@vector_app.command("drop")
+def drop_command(
+    table: str = typer.Argument(..., help="The indexed table.", show_default=False),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Drop a vector index (the rows and their vectors stay)."""
+    with _open(db) as database:
+        _layer(database).drop(table)
+    message(f"dropped the vector index on {table}")
+
+
+@vector_app.command("search")
+def search_command(
+    table: str = typer.Argument(..., help="The indexed table.", show_default=False),
+    query: str | None = typer.Option(None, "--query", "-q", help="Query vector, a JSON array."),
+    query_file: Path | None = typer.Option(None, "--query-file", help="Query vector, a .npy file."),
+    like: int | None = typer.Option(None, "--like", help="Use this row's vector as the query."),
+    k: int = typer.Option(10, "-k", help="Number of neighbours."),
+    where: str | None = typer.Option(None, "--where", help="Only rows matching this expression."),
+    db: str | None = DB_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Print the k nearest rows with their distance, nearest first.
+
+    **Examples**
+
+    * `zen vector search docs --query '[0.1, 0.2, ...]' -k 5`
+    * `zen vector search docs --like 42 --where "lang = 'en'" --json`
+    """
+    with _open(db) as database:
+        vector = _query_vector(database, table, query, query_file, like)
+        hits = _layer(database).index(table).search(vector, k, where=where)
+        rows = _rows(database, table, [h.rowid for h in hits])
+    out = [{"rowid": h.rowid, "distance": h.distance, **rows.get(h.rowid, {})} for h in hits]
+    if as_json:
+        emit_json(out)
+        return
+    for item in out:
+        typer.echo("\t".join(_cell(v) for v in item.values()))
+
+
+def _query_vector(
+    database: Database, table: str, query: str | None, query_file: Path | None, like: int | None
+) -> Any:
+    given = [x is not None for x in (query, query_file, like)]
+    if sum(given) != 1:
+        raise UsageError("give exactly one of --query, --query-file, --like")
+    if query is not None:
+        return query
+    if query_file is not None:
+        return _load_npy(query_file)
+    spec = _layer(database).index(table).spec
+    from zen.engine.catalog import quote_identifier
+
+    row = database.sql(
+        f"SELECT {quote_identifier(spec.column)} FROM {quote_identifier(spec.table)} "
+        "WHERE rowid = ?",
+        [like],
+    ).fetchall()
+    if not row or row[0][0] is None:
+        raise UsageError(f"row {like} of {spec.table} does not exist or has no vector")
+    return row[0][0]
+
+
+def _load_npy(path: Path) -> Any:
+    import numpy as np
+
+    try:
+        array = np.load(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    return array.reshape(-1)
+
+
+def _rows(database: Database, table: str, rowids: list[int]) -> dict[int, dict[str, Any]]:
+    """The result rows without their vector column (binary noise in a terminal)."""
+    from zen.engine.catalog import quote_identifier
+
+    spec = _layer(database).index(table).spec
+    if not rowids:
+        return {}
+    marks = ",".join("?" * len(rowids))
+    result = database.sql(
+        f"SELECT rowid AS _rid, * FROM {quote_identifier(spec.table)} WHERE rowid IN ({marks})",
+        rowids,
+    )
+    found = {}
+    for row in result.dicts():
+        row.pop(spec.column, None)
+        found[row.pop("_rid")] = row
+    return found
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+@vector_app.command("compact")
+def compact_command(
+    table: str = typer.Argument(..., help="The indexed table.", show_default=False),
+    db: str | None = DB_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Seal the buffer and merge every segment into one, purging tombstones."""
+    with _open(db) as database:
+        _layer(database).index(table).compact()
+        stats = _layer(database).stats(table)
+    if as_json:
+        emit_json(stats.to_json())
+    else:
+        message(f"{table}: {stats.segments} segment(s), {stats.bytes} bytes")
+
+
+@vector_app.command("stats")
+def stats_command(
+    table: str = typer.Argument(..., help="The indexed table.", show_default=False),
+    db: str | None = DB_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Segments, buffer size, tombstones and size on disk of an index."""
+    with _open(db) as database:
+        stats = _layer(database).stats(table)
+    if as_json:
+        emit_json(stats.to_json())
+        return
+    for key, value in stats.to_json().items():
+        typer.echo(f"{key}\t{value}")
