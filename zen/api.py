@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from zen.engine.plan import QueryPlan
     from zen.io.exporter import ExportFormat
     from zen.io.importer import ImportReport
+    from zen.vector.index import VectorIndex
+    from zen.vector.manager import VectorLayer
 
 
 class Database:
@@ -61,6 +63,9 @@ class Database:
     ) -> None:
         self.engine = Engine(path, read_only=read_only, create=create)
         self.dialect = dialect
+        from zen.vector import attach  # one schema look-up; numpy and annoy stay unloaded
+
+        attach(self.engine)
 
     @property
     def path(self) -> str:
@@ -186,6 +191,24 @@ class Database:
         names = [self.table(name) for name in tables] if tables else None
         with self.engine.transaction(write=False):
             yield from dump_sql(self.engine.conn, names)
+
+    # -- vectors -------------------------------------------------------------------
+
+    def vector(self, table: str) -> VectorIndex:
+        """The vector index of ``table``.
+
+        Example:
+            >>> docs = db.vector("docs")  # doctest: +SKIP
+            >>> docs.search([0.1, 0.2, 0.3], k=10, where="lang = 'en'")  # doctest: +SKIP
+        """
+        return self.vectors.index(table)
+
+    @property
+    def vectors(self) -> VectorLayer:
+        """Create, list, drop and inspect vector indexes."""
+        from zen.vector import layer
+
+        return layer(self.engine)
 
     # -- import / export ------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from zen.cli import demo, inspect, migrate, setup, shell, sql, transfer
+from zen.cli import demo, inspect, migrate, setup, shell, sql, transfer, vector
 
 app = typer.Typer(
     name="zen",
@@ -34,5 +34,5 @@ def _root(
     """A terminal-first toolkit for SQLite. Run `zen demo` for a tour."""
 
 
-for _module in (setup, sql, shell, inspect, transfer, migrate, demo):
+for _module in (setup, sql, shell, inspect, transfer, migrate, vector, demo):
     _module.register(app)

@@ -16,8 +16,14 @@ if TYPE_CHECKING:
 
 vector_app = typer.Typer(
     name="vector",
-    help="Nearest-neighbour search on vector columns (Annoy segments, always fresh).",
+    help=(
+        "Nearest-neighbour search on vector columns (Annoy segments, always fresh).\n\n"
+        "**Examples**\n\n"
+        "* `zen vector create docs embedding --dim 384 --metric cosine`\n"
+        "* `zen vector search docs --like 42 -k 5 --where \"lang = 'en'\"`"
+    ),
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 
 
@@ -31,9 +37,7 @@ def _open(db: str | None, *, read_only: bool = False) -> Database:
 
 
 def _layer(database: Database) -> VectorLayer:
-    from zen.vector import layer
-
-    return layer(database.engine)
+    return database.vectors
 
 
 @vector_app.command("create")
@@ -64,7 +68,13 @@ def create_command(
 
 @vector_app.command("list")
 def list_command(db: str | None = DB_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """List the vector indexes."""
+    """List the vector indexes.
+
+    **Examples**
+
+    * `zen vector list`
+    * `zen vector list --db app.db --json`
+    """
     with _open(db, read_only=True) as database:
         specs = _layer(database).specs()
     rows = [
@@ -85,7 +95,12 @@ def drop_command(
     table: str = typer.Argument(..., help="The indexed table.", show_default=False),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Drop a vector index (the rows and their vectors stay)."""
+    """Drop a vector index (the rows and their vectors stay).
+
+    **Examples**
+
+    * `zen vector drop docs`
+    """
     with _open(db) as database:
         _layer(database).drop(table)
     message(f"dropped the vector index on {table}")
@@ -183,7 +198,12 @@ def compact_command(
     db: str | None = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Seal the buffer and merge every segment into one, purging tombstones."""
+    """Seal the buffer and merge every segment into one, purging tombstones.
+
+    **Examples**
+
+    * `zen vector compact docs`
+    """
     with _open(db) as database:
         _layer(database).index(table).compact()
         stats = _layer(database).stats(table)
@@ -199,7 +219,12 @@ def stats_command(
     db: str | None = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Segments, buffer size, tombstones and size on disk of an index."""
+    """Segments, buffer size, tombstones and size on disk of an index.
+
+    **Examples**
+
+    * `zen vector stats docs --json`
+    """
     with _open(db) as database:
         stats = _layer(database).stats(table)
     if as_json:
