@@ -1,0 +1,36 @@
+"""Helpers shared by the history tests: canonical dumps of a database's user state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import apsw
+
+INTERNAL = ("sqlite_", "_zen_")
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    order = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
+    return (order.get(type(value), 9), value if value is not None else 0)
+
+
+def dump(conn: apsw.Connection) -> dict[str, Any]:
+    """The user schema and every table's rows (rowid included where it is the key)."""
+    schema = sorted(
+        (t, n, tb, s)
+        for t, n, tb, s in conn.execute("SELECT type, name, tbl_name, sql FROM main.sqlite_schema")
+        if s is not None
+        and not n.lower().startswith(INTERNAL)
+        and not tb.lower().startswith(INTERNAL)
+    )
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    for kind, name, _tbl, sql in schema:
+        if kind != "table":
+            continue
+        info = list(conn.execute(f'PRAGMA main.table_info("{name}")'))
+        has_pk = any(r[5] for r in info)
+        without_rowid = "WITHOUT ROWID" in sql.upper()
+        select = "*" if has_pk or without_rowid else "rowid, *"
+        found = [tuple(r) for r in conn.execute(f'SELECT {select} FROM main."{name}"')]
+        rows[name] = sorted(found, key=lambda r: [_sort_key(v) for v in r])
+    return {"schema": schema, "rows": rows}

@@ -1,0 +1,332 @@
+"""Change capture: the transaction observer that records each write transaction.
+
+Row changes are recorded by an ``apsw.Session`` (C code, nothing per row in
+Python). DDL statements are recorded as schema steps between rows steps that
+empty and refill the tables they create, drop or redefine (see
+:mod:`zen.history.steps`). Just before COMMIT the steps are appended as one
+change record, inside the same SQLite transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import apsw
+
+from zen.engine.catalog import quote_identifier
+from zen.engine.core import Engine, Params
+from zen.engine.statements import Statement, strip_leading_comments
+from zen.history import schema as sch
+from zen.history import store
+from zen.history.errors import HistoryError, UncapturedChangeError
+from zen.history.net import normalize
+from zen.history.steps import RowsStep, Step, concat, encode_steps
+
+_DDL = re.compile(r"(CREATE|DROP|ALTER)\b", re.IGNORECASE)
+_TARGETS = {apsw.SQLITE_CREATE_TABLE, apsw.SQLITE_DROP_TABLE, apsw.SQLITE_ALTER_TABLE}
+_NOTE_LENGTH = 200
+
+RecordHook = Callable[[store.Record, list[Step]], None]
+
+
+def _user_table(name: str) -> bool:
+    return sch.is_user_name(name)
+
+
+def new_session(
+    conn: apsw.Connection, skip: frozenset[str] = frozenset(), touched: set[str] | None = None
+) -> apsw.Session:
+    """A session recording every user table of ``main`` except ``skip``.
+
+    ``touched`` collects the names of the tables changed (SQLite asks the filter
+    the first time a table changes).
+    """
+
+    def wanted(name: str) -> bool:
+        if not _user_table(name) or name in skip:
+            return False
+        if touched is not None:
+            touched.add(name)
+        return True
+
+    session = apsw.Session(conn, "main")
+    session.config(apsw.SQLITE_SESSION_OBJCONFIG_ROWID, 1)
+    session.table_filter(wanted)
+    return session
+
+
+@dataclass
+class _Ddl:
+    """What is known about a DDL statement before it runs."""
+
+    before: sch.SchemaMap
+    targets: frozenset[str]
+    images: dict[str, bytes]
+
+
+@dataclass
+class _Transaction:
+    """Capture state of the open transaction."""
+
+    session: apsw.Session | None
+    schema_version: int
+    steps: list[Step] = field(default_factory=list)
+    savepoints: list[tuple[str, int]] = field(default_factory=list)
+    note: str | None = None
+    writes: int = 0
+    ddl: _Ddl | None = None
+    broken: str | None = None
+    touched: set[str] = field(default_factory=set)
+
+
+class Capture:
+    """Records every write transaction on an engine into ``_zen_changes``.
+
+    Args:
+        on_record: Called (inside the transaction) with each new record, e.g. to
+            make an autocommit.
+
+    Example:
+        >>> capture = Capture()
+        >>> engine.add_transaction_observer(capture)  # doctest: +SKIP
+    """
+
+    def __init__(self, on_record: RecordHook | None = None) -> None:
+        self.on_record = on_record
+        self.paused = 0
+        self._tx: _Transaction | None = None
+        self.schema = sch.SchemaCache()
+        self.version: int | None = None  # the schema cookie read just before COMMIT
+
+    # -- observer callbacks -----------------------------------------------------------
+
+    def begin(self, engine: Engine) -> None:
+        """Start a session for the new transaction."""
+        self._close()
+        if self.paused:
+            return
+        conn = engine.conn
+        touched: set[str] = set()
+        self._tx = _Transaction(new_session(conn, touched=touched), _schema_version(conn))
+        self._tx.touched = touched
+
+    def before_statement(self, engine: Engine, statement: Statement, params: Params) -> None:
+        """Note the first write; prepare the capture of a DDL statement."""
+        tx = self._tx
+        if tx is None:
+            return
+        head = strip_leading_comments(statement.text)
+        if not statement.looks_read_only:
+            tx.writes += 1
+            tx.note = tx.note or head[:_NOTE_LENGTH]
+        if _DDL.match(head):
+            self._before_ddl(engine.conn, tx, statement.text, params)
+
+    def after_statement(self, engine: Engine, statement: Statement, ok: bool) -> None:
+        """Finish the capture of a DDL statement."""
+        tx = self._tx
+        if tx is None or tx.ddl is None:
+            return
+        ddl, tx.ddl = tx.ddl, None
+        try:
+            self._after_ddl(engine.conn, tx, ddl, ok)
+        except BaseException as exc:
+            tx.broken = f"{exc}"
+            raise
+
+    def savepoint(self, engine: Engine, name: str) -> None:
+        """Close the rows step so a later ROLLBACK TO drops exactly what follows."""
+        tx = self._tx
+        if tx is None:
+            return
+        self._flush(engine.conn, tx)
+        tx.savepoints.append((name, len(tx.steps)))
+
+    def release(self, engine: Engine, name: str) -> None:
+        """Forget savepoint ``name`` and those opened after it."""
+        tx = self._tx
+        if tx is None:
+            return
+        index = _find(tx.savepoints, name)
+        if index is not None:
+            del tx.savepoints[index:]
+
+    def rollback_to(self, engine: Engine, name: str) -> None:
+        """Drop the steps recorded since savepoint ``name``."""
+        tx = self._tx
+        if tx is None:
+            return
+        index = _find(tx.savepoints, name)
+        if index is None:
+            return
+        if tx.session is not None:
+            tx.session.close()
+        del tx.steps[tx.savepoints[index][1] :]
+        del tx.savepoints[index + 1 :]
+        tx.session = new_session(engine.conn, touched=tx.touched)
+        tx.schema_version = _schema_version(engine.conn)
+
+    def before_commit(self, engine: Engine) -> None:
+        """Append the transaction's record (and let ``on_record`` commit it)."""
+        tx = self._tx
+        if tx is None:
+            return
+        conn = engine.conn
+        self._flush(conn, tx, restart=False)
+        self._check(conn, tx)
+        steps = normalize(tx.steps)
+        self._close()
+        if not steps:
+            return
+        note = tx.note if tx.writes <= 1 else f"{tx.note} (+{tx.writes - 1} more)"
+        record = store.append_record(conn, "txn", encode_steps(steps), note=note)
+        if self.on_record is not None:
+            self.on_record(record, steps)
+
+    def before_vacuum(self, engine: Engine) -> None:
+        """Refuse VACUUM while a table is tracked by rowid (VACUUM may renumber rowids)."""
+        conn = engine.conn
+        for table in sch.tables(sch.snapshot(conn)):
+            if (
+                sch.layout(conn, table).implicit_rowid
+                and conn.execute(f"SELECT 1 FROM main.{quote_identifier(table)} LIMIT 1").get
+            ):
+                raise HistoryError(
+                    f"VACUUM could renumber the rowids of table {table}, which history "
+                    "tracks by rowid",
+                    hint=f"give {table} an INTEGER PRIMARY KEY, or copy the file with VACUUM INTO",
+                )
+
+    def after_commit(self, engine: Engine) -> None:
+        """Forget the finished transaction."""
+        self._close()
+
+    def after_rollback(self, engine: Engine) -> None:
+        """Forget the rolled-back transaction."""
+        self._close()
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _close(self) -> None:
+        tx, self._tx = self._tx, None
+        if tx is not None and tx.session is not None:
+            tx.session.close()
+
+    def _flush(self, conn: apsw.Connection, tx: _Transaction, *, restart: bool = True) -> None:
+        """Move the session's changes into a rows step (and start a new session)."""
+        if tx.session is None:
+            return
+        changeset = bytes(tx.session.changeset())
+        tx.session.close()
+        tx.session = None
+        if changeset:
+            tx.steps.append(RowsStep(changeset))
+        if restart:
+            tx.session = new_session(conn, touched=tx.touched)
+
+    def _check(self, conn: apsw.Connection, tx: _Transaction) -> None:
+        if tx.broken:
+            raise HistoryError(
+                f"a schema change could not be recorded ({tx.broken})",
+                hint="the transaction was rolled back; nothing changed",
+            )
+        version = self.version = _schema_version(conn)
+        if version != tx.schema_version:
+            raise UncapturedChangeError(
+                "the schema changed outside zen's statement path, so history cannot record it",
+                hint="run DDL through zen (Database.sql / script), not the raw connection",
+            )
+        if tx.touched:
+            tables = sch.tables(self.schema.current(conn, version))
+            for name in sorted(tx.touched & tables.keys()):
+                sch.check_null_keys(conn, name, tables[name])
+
+    def _before_ddl(
+        self, conn: apsw.Connection, tx: _Transaction, sql: str, params: Params
+    ) -> None:
+        self._flush(conn, tx)
+        before = sch.snapshot(conn)
+        targets = _targets(conn, sql, params)
+        tables = sch.tables(before)
+        images = {t: sch.table_image(conn, t, tables[t]) for t in targets if t in tables}
+        if tx.session is not None:
+            tx.session.close()
+        tx.session = new_session(conn, targets, tx.touched)
+        tx.ddl = _Ddl(before, targets, images)
+
+    def _after_ddl(self, conn: apsw.Connection, tx: _Transaction, ddl: _Ddl, ok: bool) -> None:
+        effects = bytes(tx.session.changeset()) if tx.session is not None else b""
+        if tx.session is not None:
+            tx.session.close()
+        tx.session = new_session(conn, touched=tx.touched)
+        after = sch.snapshot(conn)
+        tx.schema_version = _schema_version(conn)
+        step = sch.diff_step(ddl.before, after) if ok else None
+        if step is None:
+            if effects:
+                tx.steps.append(RowsStep(effects))
+            return
+        tx.steps.extend(_ddl_steps(conn, ddl, after, step.tables(), effects))
+        tx.steps.insert(len(tx.steps) - 1, step)
+
+
+def _ddl_steps(
+    conn: apsw.Connection, ddl: _Ddl, after: sch.SchemaMap, recreated: set[str], effects: bytes
+) -> list[Step]:
+    """``[rows: empty the old tables, rows: cascades + fill the new tables]``.
+
+    The caller inserts the schema step between the two.
+    """
+    old_tables = sch.tables(ddl.before)
+    new_tables = sch.tables(after)
+    after_images = {
+        t: sch.table_image(conn, t, new_tables[t]) for t in recreated if t in new_tables
+    }
+    before_images: list[bytes] = []
+    for table in sorted(recreated & old_tables.keys()):
+        image = ddl.images.get(table)
+        if image is None:
+            # Redefined as a side effect (a rename rewrote its SQL): same rows, same layout.
+            image = after_images.get(table)
+        if image is None:
+            raise HistoryError(f"the rows of table {table} could not be recorded")
+        before_images.append(image)
+    empty = apsw.Changeset.invert(concat(before_images)) if before_images else b""
+    fill = concat([effects, *(after_images[t] for t in sorted(after_images))])
+    return [RowsStep(bytes(empty)), RowsStep(fill)]
+
+
+def _targets(conn: apsw.Connection, sql: str, params: Params) -> frozenset[str]:
+    """Tables of ``main`` a DDL statement creates, drops or alters (from its authorizer)."""
+    found: set[str] = set()
+    previous = conn.authorizer
+
+    def note(op: int, arg1: str | None, arg2: str | None, db: str | None, trig: str | None) -> int:
+        if op in _TARGETS:
+            name = arg2 if op == apsw.SQLITE_ALTER_TABLE else arg1
+            schema_name = arg1 if op == apsw.SQLITE_ALTER_TABLE else db
+            if name and (schema_name or "main") == "main":
+                found.add(name)
+        return previous(op, arg1, arg2, db, trig) if previous else apsw.SQLITE_OK
+
+    conn.authorizer = note
+    try:
+        conn.execute("EXPLAIN " + sql, params).fetchall()
+    except apsw.Error:
+        pass  # the statement itself will report the error when it runs
+    finally:
+        conn.authorizer = previous
+    return frozenset(found)
+
+
+def _schema_version(conn: apsw.Connection) -> int:
+    return int(conn.execute("PRAGMA main.schema_version").get)
+
+
+def _find(savepoints: list[tuple[str, int]], name: str) -> int | None:
+    for index in range(len(savepoints) - 1, -1, -1):
+        if savepoints[index][0].lower() == name.lower():
+            return index
+    return None

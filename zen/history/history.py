@@ -1,0 +1,580 @@
+"""The history API: :class:`History` over a :class:`HistoryEngine`.
+
+Every method returns plain dataclasses (each with ``to_json()``) so a CLI can
+render them or dump them as JSON.
+
+Example:
+    >>> from zen.history import History
+    >>> history = History.init("app.db")                      # doctest: +SKIP
+    >>> history.engine.script("insert into t values (1, 'a')")  # captured, autocommitted
+    >>> [c.message for c in history.log(n=2)]                 # doctest: +SKIP
+    ['insert into t values (1, \\'a\\')', 'initial state']
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import apsw
+
+from zen.engine.errors import UsageError
+from zen.history import commits as cm
+from zen.history import diff as df
+from zen.history import refs as rf
+from zen.history import schema as sch
+from zen.history import store
+from zen.history.apply import path_steps
+from zen.history.capture import Capture
+from zen.history.engine import HistoryEngine
+from zen.history.errors import HistoryError, RefNotFoundError
+from zen.history.fsck import FsckReport, fsck
+from zen.history.gc import GcReport, gc
+from zen.history.hashing import canonical_json
+from zen.history.rewind import RewindResult, rewind
+from zen.history.steps import Step
+from zen.history.trees import scan_tree
+
+Policy = Literal["transaction", "explicit"]
+POLICIES: tuple[Policy, ...] = ("transaction", "explicit")
+DEFAULT_BRANCH = "main"
+_BAD_NAME = re.compile(r"(^[-.]|[\s~^:?*\[\\]|\.\.|@\{|/$|\.lock$)")
+_KEEP = re.compile(r"^(\d+)\s*([smhdw]?)$")
+_KEEP_MS = {
+    "": 86_400_000,
+    "s": 1000,
+    "m": 60_000,
+    "h": 3_600_000,
+    "d": 86_400_000,
+    "w": 604_800_000,
+}
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """A commit in ``log`` output, with the refs that point at it."""
+
+    commit: cm.Commit
+    refs: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {**self.commit.to_json(), "refs": list(self.refs)}
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where the working copy stands.
+
+    Attributes:
+        branch: The current branch (None when HEAD is detached).
+        head: HEAD's commit id.
+        policy: The autocommit policy.
+        pending: Transactions recorded since HEAD's commit (uncommitted).
+        changes: The differences between HEAD and the working copy (counts only).
+    """
+
+    branch: str | None
+    head: str | None
+    policy: str
+    pending: int
+    changes: df.Diff
+
+    @property
+    def clean(self) -> bool:
+        """True when the working copy equals HEAD."""
+        return self.changes.empty
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "branch": self.branch,
+            "head": self.head,
+            "policy": self.policy,
+            "pending": self.pending,
+            "clean": self.clean,
+            "changes": self.changes.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class Show:
+    """A commit and its changes against its first parent (None for the root commit)."""
+
+    commit: cm.Commit
+    diff: df.Diff | None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"commit": self.commit.to_json(), "diff": self.diff.to_json() if self.diff else None}
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """A tag: its name, commit, and for annotated tags the message, tagger and time."""
+
+    name: str
+    commit: str
+    message: str | None = None
+    tagger: str | None = None
+    time_ms: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ReflogEntry:
+    """One movement of a ref."""
+
+    id: int
+    ref: str
+    old: str | None
+    new: str | None
+    time_ms: int
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+class History:
+    """Git-style history of one database.
+
+    Args:
+        engine: A :class:`HistoryEngine` on a database whose history is enabled
+            (see :meth:`init`); capture starts at once.
+
+    Raises:
+        NotInitializedError: History was never enabled for this database.
+    """
+
+    def __init__(self, engine: HistoryEngine) -> None:
+        store.require(engine.conn, engine.path)
+        self.engine = engine
+        self.capture = Capture(on_record=self._autocommit)
+        self.cache = cm.ObjectCache()
+        self._policy = str(store.meta_get(engine.conn, "policy", "transaction"))
+        self._author = cm.default_author(engine.conn)
+        engine.add_transaction_observer(self.capture)
+
+    # -- opening ---------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> History:
+        """Open a database whose history is enabled.
+
+        Example:
+            >>> history = History.open("app.db")  # doctest: +SKIP
+        """
+        return cls(HistoryEngine(path, create=False))
+
+    @classmethod
+    def init(
+        cls,
+        target: HistoryEngine | str | os.PathLike[str],
+        *,
+        policy: Policy = "transaction",
+        author: str | None = None,
+        message: str = "initial state",
+    ) -> History:
+        """Enable history: create the tables and a root commit of the current state.
+
+        The rows already there are not copied; the root commit records their hash.
+
+        Example:
+            >>> history = History.init("app.db", policy="explicit")  # doctest: +SKIP
+
+        Raises:
+            HistoryError: History is already enabled.
+        """
+        engine = target if isinstance(target, HistoryEngine) else HistoryEngine(target)
+        _check_policy(policy)
+        conn = engine.conn
+        if store.installed(conn):
+            raise HistoryError(f"history is already enabled for {engine.path}")
+        with engine.transaction():
+            store.install(conn)
+            store.meta_set(conn, "policy", policy)
+            store.meta_set(conn, "started_ms", store.now_ms())
+            if author:
+                store.meta_set(conn, "author", author)
+            for table, sql in sch.tables(sch.snapshot(conn)).items():
+                sch.check_null_keys(conn, table, sql)
+            tree = scan_tree(conn)
+            who = author or cm.default_author(conn)
+            root, _ = cm.write_commit(conn, tree, (), who, message, None)
+            branch = cm.BRANCH_PREFIX + DEFAULT_BRANCH
+            store.set_ref(conn, cm.HEAD, cm.SYMBOLIC + branch)
+            store.set_ref(conn, branch, root.id)
+            store.append_reflog(conn, branch, None, root.id, f"init: {message}")
+            store.append_reflog(conn, cm.HEAD, None, root.id, f"init: {message}")
+        return cls(engine)
+
+    def close(self) -> None:
+        """Stop capturing and close the engine."""
+        self.engine.remove_transaction_observer(self.capture)
+        self.engine.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> apsw.Connection:
+        """The underlying APSW connection."""
+        return self.engine.conn
+
+    # -- policy ------------------------------------------------------------------
+
+    @property
+    def policy(self) -> str:
+        """``transaction`` (every write transaction is a commit) or ``explicit``."""
+        return self._policy
+
+    def set_policy(self, policy: Policy) -> None:
+        """Change the autocommit policy (stored in the database).
+
+        Example:
+            >>> history.set_policy("explicit")  # doctest: +SKIP
+        """
+        _check_policy(policy)
+        with self.engine.transaction():
+            store.meta_set(self.conn, "policy", policy)
+        self._policy = policy
+
+    def _autocommit(self, record: store.Record, steps: list[Step]) -> None:
+        if self._policy == "transaction":
+            cm.make_commit(
+                self.conn,
+                record.note or "transaction",
+                author=self._author,
+                cache=self.cache,
+                known={record.id: steps},
+                schema=self.capture.schema.current(self.conn, self.capture.version),
+                newest=record,
+            )
+
+    # -- commits -----------------------------------------------------------------
+
+    def commit(
+        self, message: str, *, author: str | None = None, allow_empty: bool = False
+    ) -> cm.Commit | None:
+        """Commit the working copy; returns None when nothing changed since HEAD.
+
+        Example:
+            >>> history.commit("load customers", author="ada")  # doctest: +SKIP
+            Commit(id='9c1f...', ...)
+        """
+        if not message.strip():
+            raise UsageError("empty commit message", hint='say what changed: -m "..."')
+        with self.engine.transaction():
+            return cm.make_commit(
+                self.conn,
+                message,
+                author=author or self._author,
+                allow_empty=allow_empty,
+                cache=self.cache,
+            )
+
+    def log(
+        self,
+        n: int | None = None,
+        *,
+        start: str = "HEAD",
+        table: str | None = None,
+        all_parents: bool = False,
+    ) -> list[LogEntry]:
+        """Commits from ``start`` back, newest first.
+
+        Args:
+            n: At most this many commits.
+            start: Where to start (any revision).
+            table: Only commits that changed this table's rows or schema.
+            all_parents: Follow every parent (merges), not only the first.
+
+        Example:
+            >>> [e.commit.message for e in history.log(n=1)]  # doctest: +SKIP
+            ['load customers']
+        """
+        first = rf.resolve_commit(self.conn, start).id
+        decorations = self._decorations()
+        found: list[LogEntry] = []
+        for commit in cm.walk(self.conn, first, first_parent=not all_parents):
+            if n is not None and len(found) >= n:
+                break
+            if table is None or self._touches(commit, table):
+                found.append(LogEntry(commit, tuple(decorations.get(commit.id, ()))))
+        return found
+
+    def _decorations(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        head = cm.head_id(self.conn)
+        if head:
+            out.setdefault(head, []).append(cm.HEAD)
+        for name, target in store.list_refs(self.conn, "refs/"):
+            commit = (
+                rf.resolve(self.conn, name).commit if name.startswith(cm.TAG_PREFIX) else target
+            )
+            short = name.removeprefix(cm.BRANCH_PREFIX).removeprefix("refs/")
+            out.setdefault(commit or target, []).append(short)
+        return out
+
+    def _touches(self, commit: cm.Commit, table: str) -> bool:
+        tree = cm.commit_tree(self.conn, commit)
+        if not commit.parents:
+            return table in tree.tables
+        parent = cm.commit_tree(self.conn, cm.load_commit(self.conn, commit.parents[0]))
+        return tree.table_hex(table) != parent.table_hex(table) or _table_schema(
+            tree.schema, table
+        ) != _table_schema(parent.schema, table)
+
+    # -- looking ----------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> rf.State:
+        """Resolve a revision (see :mod:`zen.history.refs`)."""
+        return rf.resolve(self.conn, ref)
+
+    def status(self) -> Status:
+        """The working copy against HEAD: pending transactions and changes per table.
+
+        Example:
+            >>> history.status().clean  # doctest: +SKIP
+            True
+        """
+        with self.engine.transaction(write=False):
+            head = cm.head_commit(self.conn)
+            base = head.record if head else None
+            pending = len(cm.pending_records(self.conn, base))
+            changes = self._diff_states(self._head_state(), self._working_state(), keep_rows=False)
+            return Status(
+                _branch_name(cm.head_branch(self.conn)),
+                head.id if head else None,
+                self._policy,
+                pending,
+                changes,
+            )
+
+    def diff(
+        self,
+        source: str | None = None,
+        target: str | None = None,
+        *,
+        tables: Collection[str] | None = None,
+        schema_only: bool = False,
+        stat: bool = False,
+    ) -> df.Diff:
+        """Differences between two revisions (default: HEAD and the working copy).
+
+        Args:
+            source: The old side; default HEAD.
+            target: The new side; default the working copy.
+            tables: Only these tables' rows.
+            schema_only: Only the schema differences.
+            stat: Counts only (no rows kept).
+
+        Example:
+            >>> d = history.diff("HEAD~1", "HEAD")  # doctest: +SKIP
+            >>> [(t.table, t.added, t.removed, t.changed) for t in d.tables]
+            [('users', 1, 0, 2)]
+        """
+        with self.engine.transaction(write=False):
+            src = self.resolve(source) if source else self._head_state()
+            dst = self.resolve(target) if target else self._working_state()
+            return self._diff_states(
+                src, dst, tables=tables, schema_only=schema_only, keep_rows=not stat
+            )
+
+    def show(self, ref: str = "HEAD") -> Show:
+        """A commit and its diff against its first parent.
+
+        Example:
+            >>> history.show("HEAD").commit.message  # doctest: +SKIP
+            'load customers'
+        """
+        with self.engine.transaction(write=False):
+            commit = rf.resolve_commit(self.conn, ref)
+            if not commit.parents:
+                return Show(commit, None)
+            parent = cm.load_commit(self.conn, commit.parents[0])
+            src = rf.State(parent.record, parent.id, parent.short)
+            dst = rf.State(commit.record, commit.id, commit.short)
+            return Show(commit, self._diff_states(src, dst))
+
+    def _head_state(self) -> rf.State:
+        head = cm.head_commit(self.conn)
+        if head is None:
+            raise HistoryError("HEAD has no commit")
+        return rf.State(head.record, head.id, "HEAD")
+
+    def _working_state(self) -> rf.State:
+        last = store.last_record(self.conn)
+        return rf.State(last.id if last else None, None, "working copy")
+
+    def _schema_at(self, state: rf.State) -> sch.SchemaMap:
+        if state.commit is not None:
+            return dict(cm.commit_tree(self.conn, cm.load_commit(self.conn, state.commit)).schema)
+        current = sch.snapshot(self.conn)
+        last = store.last_record(self.conn)
+        return df.schema_after(
+            current, path_steps(self.conn, last.id if last else None, state.record)
+        )
+
+    def _diff_states(
+        self,
+        src: rf.State,
+        dst: rf.State,
+        *,
+        tables: Collection[str] | None = None,
+        schema_only: bool = False,
+        keep_rows: bool = True,
+    ) -> df.Diff:
+        return df.compute(
+            self.conn,
+            src.record,
+            dst.record,
+            self._schema_at(src),
+            (src.label, dst.label),
+            tables=tables,
+            schema_only=schema_only,
+            keep_rows=keep_rows,
+        )
+
+    # -- moving ------------------------------------------------------------------------
+
+    def rewind(self, ref: str, *, author: str | None = None) -> RewindResult:
+        """Return the working copy to ``ref``'s state; recorded as a new commit.
+
+        ``ref`` is any revision, including times (``"10 minutes ago"``,
+        ``"@{2026-11-20 10:42}"``), which land on a transaction boundary.
+        ``rewind("HEAD~1")`` right after a rewind undoes it.
+
+        Example:
+            >>> history.rewind("HEAD~2").commit.message  # doctest: +SKIP
+            'rewind to HEAD~2'
+        """
+        state = self.resolve(ref)
+        return rewind(self.engine, self.capture, state, author=author)
+
+    # -- tags and reflog ------------------------------------------------------------------
+
+    def tag(
+        self, name: str, ref: str = "HEAD", *, message: str | None = None, force: bool = False
+    ) -> TagInfo:
+        """Create a tag (annotated when ``message`` is given).
+
+        Example:
+            >>> history.tag("v1", message="first release").commit[:12]  # doctest: +SKIP
+            '9c1f2a7b3d4e'
+
+        Raises:
+            UsageError: The name is not a valid tag name, or the tag exists (without force).
+        """
+        _check_name(name, "tag")
+        full = cm.TAG_PREFIX + name
+        with self.engine.transaction():
+            if store.get_ref(self.conn, full) is not None and not force:
+                raise UsageError(f"tag {name} already exists", hint="pass force=True to move it")
+            commit = rf.resolve_commit(self.conn, ref)
+            target = commit.id
+            tagger = time_ms = None
+            if message is not None:
+                tagger, time_ms = cm.default_author(self.conn), store.now_ms()
+                body = {"object": commit.id, "tag": name, "tagger": tagger, "time": time_ms,
+                        "message": message}  # fmt: skip
+                target = store.put_object(self.conn, "tag", canonical_json(body)).hex()
+            store.set_ref(self.conn, full, target)
+        return TagInfo(name, commit.id, message, tagger, time_ms)
+
+    def tags(self) -> list[TagInfo]:
+        """Every tag, sorted by name."""
+        import json
+
+        found: list[TagInfo] = []
+        for full, target in store.list_refs(self.conn, cm.TAG_PREFIX):
+            stored = store.get_object(self.conn, bytes.fromhex(target))
+            name = full[len(cm.TAG_PREFIX) :]
+            if stored.kind == "tag":
+                body = json.loads(stored.body)
+                found.append(
+                    TagInfo(name, body["object"], body["message"], body["tagger"], body["time"])
+                )
+            else:
+                found.append(TagInfo(name, target))
+        return found
+
+    def delete_tag(self, name: str) -> None:
+        """Delete a tag.
+
+        Raises:
+            RefNotFoundError: No such tag.
+        """
+        with self.engine.transaction():
+            if store.get_ref(self.conn, cm.TAG_PREFIX + name) is None:
+                raise RefNotFoundError(f"no such tag: {name}")
+            store.delete_ref(self.conn, cm.TAG_PREFIX + name)
+
+    def reflog(self, ref: str = "HEAD", n: int | None = None) -> list[ReflogEntry]:
+        """Movements of ``ref`` (HEAD by default), newest first.
+
+        Example:
+            >>> [e.message for e in history.reflog(n=1)]  # doctest: +SKIP
+            ['rewind to HEAD~2']
+        """
+        name = ref if ref == cm.HEAD or ref.startswith("refs/") else cm.BRANCH_PREFIX + ref
+        return [ReflogEntry(*row) for row in store.read_reflog(self.conn, name, n)]
+
+    # -- maintenance -----------------------------------------------------------------
+
+    def fsck(self, *, deep: bool = True) -> FsckReport:
+        """Verify every object, record and ref, and (deep) replay history against each tree.
+
+        Example:
+            >>> history.fsck().ok  # doctest: +SKIP
+            True
+        """
+        return fsck(self.conn, deep=deep)
+
+    def gc(self, keep: str = "30d") -> GcReport:
+        """Expire reflog entries and unreachable history older than ``keep`` (``30d``, ``12h``).
+
+        Example:
+            >>> history.gc("0").records  # doctest: +SKIP
+            0
+        """
+        match = _KEEP.match(keep.strip())
+        if not match:
+            raise UsageError(f"not a duration: {keep!r}", hint="use e.g. 30d, 2w, 12h, 0")
+        keep_ms = int(match.group(1)) * _KEEP_MS[match.group(2)]
+        with self.engine.transaction():
+            return gc(self.conn, keep_ms)
+
+
+def _check_policy(policy: str) -> None:
+    if policy not in POLICIES:
+        raise UsageError(
+            f"unknown autocommit policy {policy!r}", hint="use transaction or explicit"
+        )
+
+
+def _check_name(name: str, what: str) -> None:
+    if not name or _BAD_NAME.search(name):
+        raise UsageError(
+            f"invalid {what} name: {name!r}",
+            hint="use letters, digits, '-', '_', '/' and '.', without spaces or ~^:?*[",
+        )
+
+
+def _branch_name(ref: str | None) -> str | None:
+    return ref.removeprefix(cm.BRANCH_PREFIX) if ref else None
+
+
+def _table_schema(schema: Any, table: str) -> list[Any]:
+    return sorted(e for e in schema.values() if e[2] == table)
