@@ -4,7 +4,7 @@ State on disk is the metadata in ``_zen_vector_*`` plus segment files; state in
 memory is those segments (memory-mapped), their tombstone masks, and the
 buffer: the rows named by change-log entries after ``seq``, read from the table
 itself. A refresh folds new log entries (written by triggers, so by any client)
-and detects writers that bypassed the triggers (see docs/vector.md).
+and detects writers that bypassed the triggers (see docs/architecture.md, Vector search).
 """
 
 from __future__ import annotations
