@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,3 +69,25 @@ def dump(path: Path) -> list[str]:
             for row in db.sql(f'SELECT * FROM "{table}" ORDER BY rowid'):
                 lines.append(f"{table}: {row!r}")
     return lines
+
+
+def run_bench_quick(suite: str, tmp_path: Path, *, timeout: float = 300) -> tuple[str, Any]:
+    """Run ``python -m bench SUITE --quick --repeat 1``; returns its stdout and JSON results.
+
+    Asserts the run succeeded and that no contender errored or ran a wrong number of
+    times (a skipped peer, one not installed here, is allowed).
+    """
+    out = tmp_path / "results"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", suite, "--quick", "--repeat", "1",
+         "--out", str(out), "--data-dir", str(tmp_path / "data")],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
+        timeout=timeout,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    data = json.loads((out / f"{suite}.quick.json").read_text())
+    for case in data["cases"]:
+        for name, contender in case["contenders"].items():
+            assert contender["error"] is None, (case["name"], name, contender["error"])
+            assert contender["skipped"] or len(contender["samples"]) == 1
+    return done.stdout, data
