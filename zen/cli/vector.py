@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from zen.cli.common import DB_OPTION, JSON_OPTION, emit_json, message, open_db, resolve_db_option
+from zen.cli.common import (
+    DB_OPTION,
+    FORMAT_HELP,
+    JSON_OPTION,
+    choose_format,
+    color_enabled,
+    emit_json,
+    message,
+    open_db,
+    resolve_db_option,
+    terminal_width,
+)
 from zen.engine.errors import UsageError
 
 if TYPE_CHECKING:
@@ -115,6 +127,7 @@ def search_command(
     k: int = typer.Option(10, "-k", help="Number of neighbours."),
     where: str | None = typer.Option(None, "--where", help="Only rows matching this expression."),
     db: str | None = DB_OPTION,
+    fmt: str | None = typer.Option(None, "--format", help=FORMAT_HELP),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Print the k nearest rows with their distance, nearest first.
@@ -132,8 +145,14 @@ def search_command(
     if as_json:
         emit_json(out)
         return
-    for item in out:
-        typer.echo("\t".join(_cell(v) for v in item.values()))
+    from zen.io.writers import write_rows
+
+    columns = list(out[0]) if out else ["rowid", "distance"]
+    table_rows = [list(item.values()) for item in out]
+    out_format = choose_format(fmt, False)
+    write_rows(
+        columns, table_rows, sys.stdout, out_format, color=color_enabled(), width=terminal_width()
+    )
 
 
 def _query_vector(
@@ -186,10 +205,6 @@ def _rows(database: Database, table: str, rowids: list[int]) -> dict[int, dict[s
         row.pop(spec.column, None)
         found[row.pop("_rid")] = row
     return found
-
-
-def _cell(value: Any) -> str:
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 @vector_app.command("compact")
