@@ -263,9 +263,14 @@ class Engine:
             if self.in_transaction:
                 yield from self._savepoint()
                 return
-            self._exec("BEGIN IMMEDIATE" if write and not self.read_only else "BEGIN")
+            writing = write and not self.read_only
+            self._exec("BEGIN IMMEDIATE" if writing else "BEGIN")
             try:
+                if writing:
+                    self._notify("begin")
                 yield
+                if writing:
+                    self._notify("before_commit")
             except BaseException:
                 self._rollback()
                 raise
@@ -274,20 +279,33 @@ class Engine:
             except ZenError:
                 self._rollback()
                 raise
+            if writing:
+                self._notify("after_commit")
         finally:
             self._managed_depth -= 1
 
     def _savepoint(self) -> Iterator[None]:
         name = f"zen_sp_{next(self._savepoints)}"
         self._exec(f'SAVEPOINT "{name}"')
+        self._notify("savepoint", name)
         try:
             yield
         except BaseException:
             if self.in_transaction:
                 self._exec(f'ROLLBACK TO "{name}"')
+                self._notify("rollback_to", name)
                 self._exec(f'RELEASE "{name}"')
+                self._notify("release", name)
             raise
         self._exec(f'RELEASE "{name}"')
+        self._notify("release", name)
+
+    def _notify(self, event: str, *args: Any) -> None:
+        """A transaction event (begin, before_commit, savepoint...): none here.
+
+        Subclasses that observe transactions (history's engine) override this;
+        writes they make on ``before_commit`` commit with the transaction.
+        """
 
     def _rollback(self) -> None:
         if self.in_transaction:

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Protocol, cast
 
 import apsw
 
 from zen.engine.core import Engine, Params, Result
-from zen.engine.errors import ZenError
 from zen.engine.statements import Statement, strip_leading_comments
 
 _BEGIN = re.compile(r"BEGIN\b", re.IGNORECASE)
@@ -214,48 +212,6 @@ class HistoryEngine(Engine):
             self._notify("after_rollback")
 
     # -- managed transactions -----------------------------------------------------------
-
-    @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[None]:
-        """As :meth:`Engine.transaction`, telling observers about write transactions."""
-        if not self._observers or self.in_transaction or not write or self.read_only:
-            with super().transaction(write=write):
-                yield
-            return
-        self._managed_depth += 1
-        try:
-            self._exec("BEGIN IMMEDIATE")
-            try:
-                self._notify("begin")
-                yield
-                self._notify("before_commit")
-            except BaseException:
-                self._rollback()
-                raise
-            try:
-                self._exec("COMMIT")
-            except ZenError:
-                self._rollback()
-                raise
-            self._notify("after_commit")
-        finally:
-            self._managed_depth -= 1
-
-    def _savepoint(self) -> Iterator[None]:
-        name = f"zen_sp_{next(self._savepoints)}"
-        self._exec(f'SAVEPOINT "{name}"')
-        self._notify("savepoint", name)
-        try:
-            yield
-        except BaseException:
-            if self.in_transaction:
-                self._exec(f'ROLLBACK TO "{name}"')
-                self._notify("rollback_to", name)
-                self._exec(f'RELEASE "{name}"')
-                self._notify("release", name)
-            raise
-        self._exec(f'RELEASE "{name}"')
-        self._notify("release", name)
 
     def _rollback(self) -> None:
         was_open = self.in_transaction
