@@ -10,10 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import apsw
+
     from zen.engine.core import Engine
     from zen.vector.manager import VectorLayer
 
 _ATTR = "_zen_vector_layer"
+INDEXES = "_zen_vector_indexes"  # the metadata table; its presence means "has indexes"
 
 
 def attach(engine: Engine, *, force: bool = False) -> VectorLayer | None:
@@ -32,9 +35,7 @@ def attach(engine: Engine, *, force: bool = False) -> VectorLayer | None:
     existing: VectorLayer | None = getattr(engine, _ATTR, None)
     if existing is not None:
         return existing
-    from zen.vector import store
-
-    if not force and not store.has_indexes(engine.conn):
+    if not force and not has_indexes(engine.conn):
         return None
     from zen.vector.manager import VectorLayer
     from zen.vector.sql import register
@@ -43,6 +44,14 @@ def attach(engine: Engine, *, force: bool = False) -> VectorLayer | None:
     register(engine.conn, created)
     setattr(engine, _ATTR, created)
     return created
+
+
+def has_indexes(conn: apsw.Connection) -> bool:
+    """True when the database has vector metadata (one schema look-up, no heavy import)."""
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (INDEXES,)
+    ).fetchone()
+    return row is not None
 
 
 def layer(engine: Engine) -> VectorLayer:

@@ -16,8 +16,9 @@ import apsw
 
 from zen.engine.catalog import quote_identifier
 from zen.engine.connection import MEMORY
+from zen.vector import INDEXES as INDEXES
+from zen.vector import has_indexes
 
-INDEXES = "_zen_vector_indexes"
 SEGMENTS = "_zen_vector_segments"
 DEAD = "_zen_vector_dead"
 CHANGES = "_zen_vector_changes"
@@ -67,14 +68,6 @@ class IndexSpec:
     dim: int
     metric: str
     trees: int
-
-
-def has_indexes(conn: apsw.Connection) -> bool:
-    """True when the database has zen vector metadata (one cheap schema look-up)."""
-    row = conn.execute(
-        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (INDEXES,)
-    ).fetchone()
-    return row is not None
 
 
 def ensure_schema(conn: apsw.Connection) -> None:
