@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from zen.history import History, HistoryEngine
+from zen.engine.core import Engine
+from zen.history import History
 
 SCHEMA = """
 CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT NOT NULL, age INTEGER);
@@ -27,7 +28,7 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def history(db_path: Path) -> Iterator[History]:
     """History (autocommit per transaction) over a small three-table database."""
-    engine = HistoryEngine(db_path)
+    engine = Engine(db_path)
     engine.script(SCHEMA)
     opened = History.init(engine, author="tester")
     yield opened
@@ -37,7 +38,7 @@ def history(db_path: Path) -> Iterator[History]:
 @pytest.fixture
 def explicit(db_path: Path) -> Iterator[History]:
     """The same database with the explicit-commit policy."""
-    engine = HistoryEngine(db_path)
+    engine = Engine(db_path)
     engine.script(SCHEMA)
     opened = History.init(engine, policy="explicit", author="tester")
     yield opened

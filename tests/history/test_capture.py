@@ -232,10 +232,10 @@ def test_null_primary_key_values_are_refused(history: History) -> None:
 
 
 def test_init_refuses_untrackable_rows(tmp_path) -> None:
-    from zen.history import HistoryEngine
+    from zen.engine.core import Engine
     from zen.history.errors import HistoryError
 
-    engine = HistoryEngine(tmp_path / "nulls.db")
+    engine = Engine(tmp_path / "nulls.db")
     engine.script(
         "CREATE TABLE t(a TEXT, b TEXT, PRIMARY KEY (a, b)); INSERT INTO t VALUES ('x', NULL)"
     )

@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from zen.history import History, HistoryEngine
+from zen.engine.core import Engine
+from zen.history import History
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 ROOT = Path(__file__).parents[2]
 
 
 def make_db(path: Path) -> None:
-    engine = HistoryEngine(path)
+    engine = Engine(path)
     engine.script(
         "CREATE TABLE counter(n INTEGER); INSERT INTO counter VALUES (0);"
         "CREATE TABLE items(id INTEGER PRIMARY KEY, v INTEGER, pad BLOB);"

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.history.helpers import dump
-from zen.history import History, HistoryEngine
+from zen.engine.core import Engine
+from zen.history import History
 
 TABLES = {
     "p": "CREATE TABLE p(id INTEGER PRIMARY KEY, a, b)",
@@ -93,7 +94,7 @@ def draw_ddl(data: st.DataObject, table: str, cols: list[str], serial: int) -> s
 
 def run_scenario(data: st.DataObject, steps: int, folder: Path) -> None:
     plain = apsw.Connection(":memory:")
-    engine = HistoryEngine(folder / "app.db")
+    engine = Engine(folder / "app.db")
     for sql in TABLES.values():
         plain.execute(sql)
         engine.script(sql)

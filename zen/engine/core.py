@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import apsw
 
@@ -19,7 +19,19 @@ from zen.engine import catalog
 from zen.engine.connection import MEMORY, open_connection
 from zen.engine.errors import SqlError, UsageError, ZenError, from_apsw, suggest
 from zen.engine.interrupt import InterruptGuard
-from zen.engine.statements import Statement, split_statements
+from zen.engine.observers import (
+    BEGIN,
+    COMMIT,
+    RELEASE,
+    ROLLBACK,
+    ROLLBACK_TO,
+    SAVEPOINT,
+    VACUUM,
+    BufferedRows,
+    TransactionObserver,
+    savepoint_name,
+)
+from zen.engine.statements import Statement, split_statements, strip_leading_comments
 
 _NO_SUCH = re.compile(r"no such (table|column): (\S+)")
 
@@ -125,6 +137,8 @@ class Engine:
         self.conn: apsw.Connection = open_connection(self.path, read_only=read_only, create=create)
         self._savepoints = itertools.count(1)
         self._managed_depth = 0  # transactions opened by zen (not by the user's BEGIN)
+        self._observers: list[TransactionObserver] = []
+        self._tx_savepoint: str | None = None  # a user SAVEPOINT that opened the transaction
 
     # -- statements -------------------------------------------------------------
 
@@ -182,7 +196,114 @@ class Engine:
                 else:
                     result.drain()
 
+    def add_transaction_observer(self, observer: TransactionObserver) -> None:
+        """Register ``observer``; it sees every later write transaction."""
+        self._observers.append(observer)
+
+    def remove_transaction_observer(self, observer: TransactionObserver) -> None:
+        """Stop telling ``observer`` about transactions."""
+        self._observers.remove(observer)
+
+    # -- statements ---------------------------------------------------------------
+
     def _execute(self, statement: Statement, params: Params) -> Result:
+        if not self._observers:
+            return self._run_statement(statement, params)
+        head = strip_leading_comments(statement.text)
+        if statement.controls_transaction:
+            return self._control(statement, params, head)
+        if not self.in_transaction and not statement.looks_read_only and not self.read_only:
+            return self._wrapped(statement, params)
+        if not self.in_transaction:
+            return self._run_statement(statement, params)
+        return self._observed(statement, params)
+
+    def _observed(self, statement: Statement, params: Params) -> Result:
+        self._notify("before_statement", statement, params)
+        try:
+            result = self._run_statement(statement, params)
+        except BaseException:
+            self._notify("after_statement", statement, False)
+            raise
+        self._notify("after_statement", statement, True)
+        return result
+
+    def _wrapped(self, statement: Statement, params: Params) -> Result:
+        """A lone write: run it in its own observed transaction, rows read eagerly."""
+        with self.transaction():
+            result = self._observed(statement, params)
+            rows = list(result)
+        buffered = Result(
+            cast(apsw.Cursor, BufferedRows(rows)),
+            statement,
+            result.columns,
+            result.decltypes,
+            result.read_only,
+            result.changes,
+        )
+        return buffered
+
+    def _control(self, statement: Statement, params: Params, head: str) -> Result:
+        was_open = self.in_transaction
+        if COMMIT.match(head) and was_open:
+            return self._user_commit(statement, params)
+        if match := RELEASE.match(head):
+            return self._user_release(statement, params, savepoint_name(match.group(1)))
+        if VACUUM.match(head):
+            self._notify("before_vacuum")
+        result = self._run_statement(statement, params)
+        if BEGIN.match(head) and not was_open and self.in_transaction:
+            self._notify("begin")
+        elif match := SAVEPOINT.match(head):
+            if not was_open:
+                self._tx_savepoint = savepoint_name(match.group(1))
+                self._notify("begin")
+            self._notify("savepoint", savepoint_name(match.group(1)))
+        elif match := ROLLBACK_TO.match(head):
+            self._notify("rollback_to", savepoint_name(match.group(1)))
+        elif ROLLBACK.match(head) and was_open and not self.in_transaction:
+            self._tx_savepoint = None
+            self._notify("after_rollback")
+        return result
+
+    def _user_commit(self, statement: Statement, params: Params) -> Result:
+        self._notify("before_commit")
+        try:
+            result = self._run_statement(statement, params)
+        except BaseException:
+            self._after_failed_commit()
+            raise
+        self._tx_savepoint = None
+        self._notify("after_commit")
+        return result
+
+    def _user_release(self, statement: Statement, params: Params, name: str) -> Result:
+        ends = self._tx_savepoint is not None and self._tx_savepoint.lower() == name.lower()
+        if ends:
+            self._notify("before_commit")
+        try:
+            result = self._run_statement(statement, params)
+        except BaseException:
+            if ends:
+                self._after_failed_commit()
+            raise
+        if ends:
+            self._tx_savepoint = None
+            self._notify("after_commit")
+        else:
+            self._notify("release", name)
+        return result
+
+    def _after_failed_commit(self) -> None:
+        # A COMMIT refused by a deferred constraint leaves the transaction open:
+        # capture starts again so later changes are recorded too.
+        if self.in_transaction:
+            self._notify("begin")
+        else:
+            self._tx_savepoint = None
+            self._notify("after_rollback")
+
+    def _run_statement(self, statement: Statement, params: Params) -> Result:
         cursor = self.conn.cursor()
         seen: dict[str, Any] = {}
 
@@ -301,15 +422,17 @@ class Engine:
         self._notify("release", name)
 
     def _notify(self, event: str, *args: Any) -> None:
-        """A transaction event (begin, before_commit, savepoint...): none here.
-
-        Subclasses that observe transactions (history's engine) override this;
-        writes they make on ``before_commit`` commit with the transaction.
-        """
+        """Tell every observer about a transaction event (begin, before_commit...)."""
+        for observer in self._observers:
+            getattr(observer, event)(self, *args)
 
     def _rollback(self) -> None:
-        if self.in_transaction:
+        was_open = self.in_transaction
+        if was_open:
             self.conn.execute("ROLLBACK")
+        if was_open or self._observers:
+            self._tx_savepoint = None
+            self._notify("after_rollback")
 
     def _exec(self, sql: str) -> None:
         try:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from zen.history.commits import Commit
 from zen.history.diff import CellChange, Diff, RowChange, SchemaChange, TableDiff
-from zen.history.engine import HistoryEngine, TransactionObserver
 from zen.history.fsck import FsckReport
 from zen.history.gc import GcReport
 from zen.history.history import History, LogEntry, ReflogEntry, Show, Status, TagInfo
@@ -22,7 +21,6 @@ __all__ = [
     "FsckReport",
     "GcReport",
     "History",
-    "HistoryEngine",
     "LogEntry",
     "ReflogEntry",
     "RewindResult",
@@ -33,5 +31,4 @@ __all__ = [
     "Status",
     "TableDiff",
     "TagInfo",
-    "TransactionObserver",
 ]

@@ -1,4 +1,4 @@
-"""The history API: :class:`History` over a :class:`HistoryEngine`.
+"""The history API: :class:`History` over a :class:`Engine`.
 
 Every method returns plain dataclasses (each with ``to_json()``) so a CLI can
 render them or dump them as JSON.
@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import apsw
 
+from zen.engine.core import Engine
 from zen.engine.errors import UsageError
 from zen.history import commits as cm
 from zen.history import diff as df
@@ -29,7 +30,6 @@ from zen.history import schema as sch
 from zen.history import store
 from zen.history.apply import path_steps
 from zen.history.capture import Capture
-from zen.history.engine import HistoryEngine
 from zen.history.errors import HistoryError, RefNotFoundError
 from zen.history.fsck import FsckReport, fsck
 from zen.history.gc import GcReport, gc
@@ -147,14 +147,14 @@ class History:
     """Git-style history of one database.
 
     Args:
-        engine: A :class:`HistoryEngine` on a database whose history is enabled
+        engine: A :class:`Engine` on a database whose history is enabled
             (see :meth:`init`); capture starts at once.
 
     Raises:
         NotInitializedError: History was never enabled for this database.
     """
 
-    def __init__(self, engine: HistoryEngine) -> None:
+    def __init__(self, engine: Engine) -> None:
         store.require(engine.conn, engine.path)
         self.engine = engine
         self.capture = Capture(on_record=self._autocommit)
@@ -172,12 +172,12 @@ class History:
         Example:
             >>> history = History.open("app.db")  # doctest: +SKIP
         """
-        return cls(HistoryEngine(path, create=False))
+        return cls(Engine(path, create=False))
 
     @classmethod
     def init(
         cls,
-        target: HistoryEngine | str | os.PathLike[str],
+        target: Engine | str | os.PathLike[str],
         *,
         policy: Policy = "transaction",
         author: str | None = None,
@@ -193,7 +193,7 @@ class History:
         Raises:
             HistoryError: History is already enabled.
         """
-        engine = target if isinstance(target, HistoryEngine) else HistoryEngine(target)
+        engine = target if isinstance(target, Engine) else Engine(target)
         _check_policy(policy)
         conn = engine.conn
         if store.installed(conn):

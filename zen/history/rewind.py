@@ -9,11 +9,11 @@ from typing import Any
 
 import apsw
 
+from zen.engine.core import Engine
 from zen.history import commits as cm
 from zen.history import store
 from zen.history.apply import apply_steps, path_steps, raw_apply_mode
 from zen.history.capture import Capture
-from zen.history.engine import HistoryEngine
 from zen.history.refs import State
 from zen.history.steps import RowsStep, Step, encode_steps
 
@@ -60,7 +60,7 @@ def paused(capture: Capture) -> Iterator[None]:
 
 
 def rewind(
-    engine: HistoryEngine, capture: Capture, target: State, *, author: str | None = None
+    engine: Engine, capture: Capture, target: State, *, author: str | None = None
 ) -> RewindResult:
     """Move the working copy to ``target``'s state in one transaction and record it.
 

@@ -1,0 +1,85 @@
+"""Transaction observers: what the engine tells a layer above about write transactions.
+
+History registers an observer so it sees every write transaction (see
+docs/architecture.md, *Engine hook*). Observers learn when a write transaction
+begins, around each statement, at savepoints, just before COMMIT (still inside the
+transaction, so what they write commits atomically with the data) and after it
+ends.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Protocol
+
+from zen.engine.statements import Statement
+
+if TYPE_CHECKING:
+    from zen.engine.core import Engine, Params
+
+BEGIN = re.compile(r"BEGIN\b", re.IGNORECASE)
+VACUUM = re.compile(r"VACUUM\b(?!.*\bINTO\b)", re.IGNORECASE | re.DOTALL)
+COMMIT = re.compile(r"(COMMIT|END)\b", re.IGNORECASE)
+ROLLBACK_TO = re.compile(
+    r"ROLLBACK\s+(?:TRANSACTION\s+)?TO\s+(?:SAVEPOINT\s+)?(.+?);?\s*$", re.I | re.S
+)
+ROLLBACK = re.compile(r"ROLLBACK\b", re.IGNORECASE)
+SAVEPOINT = re.compile(r"SAVEPOINT\s+(.+?);?\s*$", re.IGNORECASE | re.DOTALL)
+RELEASE = re.compile(r"RELEASE\s+(?:SAVEPOINT\s+)?(.+?);?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+class TransactionObserver(Protocol):
+    """What an engine tells an observer about write transactions."""
+
+    def begin(self, engine: Engine) -> None:
+        """A write transaction has begun (BEGIN has run)."""
+
+    def before_statement(self, engine: Engine, statement: Statement, params: Params) -> None:
+        """A statement is about to run inside the transaction."""
+
+    def after_statement(self, engine: Engine, statement: Statement, ok: bool) -> None:
+        """The statement ran (``ok``) or failed; its changes are in place or undone."""
+
+    def savepoint(self, engine: Engine, name: str) -> None:
+        """A savepoint named ``name`` was opened."""
+
+    def release(self, engine: Engine, name: str) -> None:
+        """Savepoint ``name`` (and those inside it) was released."""
+
+    def rollback_to(self, engine: Engine, name: str) -> None:
+        """The changes since savepoint ``name`` were rolled back (it stays open)."""
+
+    def before_commit(self, engine: Engine) -> None:
+        """COMMIT is about to run; writes made now commit with the transaction."""
+
+    def before_vacuum(self, engine: Engine) -> None:
+        """VACUUM is about to run (it may renumber rowids); raise to refuse it."""
+
+    def after_commit(self, engine: Engine) -> None:
+        """The transaction committed."""
+
+    def after_rollback(self, engine: Engine) -> None:
+        """The transaction rolled back (or its COMMIT failed and it ended)."""
+
+
+def savepoint_name(raw: str) -> str:
+    name = raw.strip()
+    if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'`":
+        return name[1:-1].replace(name[0] * 2, name[0])
+    if name.startswith("[") and name.endswith("]"):
+        return name[1:-1]
+    return name
+
+
+class BufferedRows:
+    """A cursor stand-in over rows already read (a wrapped statement's RETURNING rows)."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._rows)
+
+    def close(self, force: bool = False) -> None:
+        self._rows = []
