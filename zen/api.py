@@ -31,6 +31,8 @@ from zen.engine.interrupt import InterruptGuard
 if TYPE_CHECKING:
     from zen.engine.expert import IndexAdvice
     from zen.engine.plan import QueryPlan
+    from zen.history.attach import LazyHistory
+    from zen.history.history import History, Policy
     from zen.io.exporter import ExportFormat
     from zen.io.importer import ImportReport
     from zen.vector.index import VectorIndex
@@ -63,9 +65,11 @@ class Database:
     ) -> None:
         self.engine = Engine(path, read_only=read_only, create=create)
         self.dialect = dialect
+        from zen.history.attach import attach as attach_history
         from zen.vector import attach  # one schema look-up; numpy and annoy stay unloaded
 
         attach(self.engine)
+        self._history: LazyHistory | None = attach_history(self.engine)
 
     @property
     def path(self) -> str:
@@ -210,6 +214,54 @@ class Database:
 
         return layer(self.engine)
 
+    # -- history -------------------------------------------------------------------
+
+    @property
+    def has_history(self) -> bool:
+        """True when history is enabled (every write transaction is recorded)."""
+        return self._history is not None
+
+    @property
+    def history(self) -> History:
+        """Commits, log, status, diff, rewind, tags: see :class:`zen.history.History`.
+
+        Example:
+            >>> db.history.commit("load customers")  # doctest: +SKIP
+            >>> [e.commit.message for e in db.history.log(n=1)]  # doctest: +SKIP
+            ['load customers']
+
+        Raises:
+            NotInitializedError: History is not enabled (see :meth:`enable_history`).
+        """
+        if self._history is None:
+            from zen.history.errors import NotInitializedError
+
+            raise NotInitializedError(self.path)
+        return self._history.get()
+
+    def enable_history(
+        self, *, policy: Policy = "transaction", author: str | None = None
+    ) -> History:
+        """Start recording history: a root commit of the current state, then capture.
+
+        Args:
+            policy: ``transaction`` (every write transaction is a commit) or
+                ``explicit`` (only :meth:`History.commit` makes commits).
+            author: Default author of commits (else ``$ZEN_AUTHOR``, git's user, ``$USER``).
+
+        Example:
+            >>> db.enable_history(policy="explicit")  # doctest: +SKIP
+
+        Raises:
+            HistoryError: History is already enabled.
+        """
+        from zen.history.attach import attach as attach_history
+        from zen.history.history import History
+
+        History.init(self.engine, policy=policy, author=author, observe=False)
+        self._history = attach_history(self.engine)
+        return self.history
+
     # -- import / export ------------------------------------------------------------
 
     def import_file(
@@ -288,17 +340,29 @@ class InitReport:
     path: Path
     created: bool
     project_file: Path | None
+    history_enabled: bool = False
 
 
-def init(path: str | os.PathLike[str], *, project: bool = True) -> InitReport:
-    """Create a database file with zen's defaults (WAL), and a ``zen.toml`` beside it.
+def init(
+    path: str | os.PathLike[str],
+    *,
+    project: bool = True,
+    history: bool = True,
+    policy: Policy = "transaction",
+    author: str | None = None,
+) -> InitReport:
+    """Create a database file with zen's defaults (WAL), history, and a ``zen.toml``.
 
-    Running it again on an existing database changes nothing.
+    On an existing database it enables history if it was not enabled (the root
+    commit records the current state); running it again changes nothing.
 
     Args:
-        path: The database file to create.
+        path: The database file to create (or an existing one).
         project: Also write ``zen.toml`` (``database = "..."``) in the file's folder,
             so commands run there find the database without ``--db``.
+        history: Enable history (commits, log, diff, rewind).
+        policy: History's autocommit policy: ``transaction`` or ``explicit``.
+        author: Default commit author stored in the database.
 
     Example:
         >>> zen.init("app.db")  # doctest: +SKIP
@@ -308,9 +372,13 @@ def init(path: str | os.PathLike[str], *, project: bool = True) -> InitReport:
 
     target = Path(path)
     created = not target.exists()
-    Database(target, create=True).close()
+    enabled = False
+    with Database(target, create=True) as db:
+        if history and not db.has_history:
+            db.enable_history(policy=policy, author=author)
+            enabled = True
     written = write_project_file(target.parent, target) if project else None
-    return InitReport(target, created, written)
+    return InitReport(target, created, written, enabled)
 
 
 def open(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import apsw
 import pytest
 
+from tests.history.helpers import dump
 from zen.engine.errors import SqlError
 from zen.history import History, store
 from zen.history.errors import UncapturedChangeError
@@ -172,11 +173,32 @@ def test_trigger_effects_are_captured(history: History) -> None:
     assert sorted(c[0] for c in changes(step)) == ["audit", "notes"]
 
 
-def test_raw_connection_ddl_is_refused(history: History) -> None:
+def test_raw_connection_create_is_recorded_with_its_rows(history: History) -> None:
     engine = history.engine
-    with pytest.raises(UncapturedChangeError), engine.transaction():
+    before = dump(engine.conn)
+    with engine.transaction():
         engine.conn.execute("CREATE TABLE sneaky(x)")
-    assert engine.query("SELECT count(*) FROM sqlite_schema WHERE name = 'sneaky'").scalar() == 0
+        engine.conn.execute("CREATE INDEX sneaky_x ON sneaky(x)")
+        engine.conn.execute("INSERT INTO sneaky VALUES (1), (2)")
+    after = dump(engine.conn)
+    assert after["rows"]["sneaky"] == [(1, 1), (2, 2)]
+    history.rewind("HEAD~1")
+    assert dump(engine.conn) == before
+    history.rewind("HEAD~1")
+    assert dump(engine.conn) == after
+    assert history.fsck().ok
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["ALTER TABLE notes ADD COLUMN extra", "DROP TABLE notes", "ALTER TABLE notes RENAME TO n2"],
+)
+def test_raw_connection_alter_or_drop_is_refused(history: History, sql: str) -> None:
+    engine = history.engine
+    before = dump(engine.conn)
+    with pytest.raises(UncapturedChangeError), engine.transaction():
+        engine.conn.execute(sql)
+    assert dump(engine.conn) == before
 
 
 def test_failed_ddl_records_nothing(history: History) -> None:

@@ -19,28 +19,49 @@ def init_command(
     project: bool = typer.Option(
         True, "--project/--no-project", help="Write zen.toml beside it so --db can be omitted."
     ),
+    history: bool = typer.Option(
+        True, "--history/--no-history", help="Record history (commit, log, diff, rewind)."
+    ),
+    policy: str = typer.Option(
+        "transaction",
+        "--policy",
+        help="History autocommit: 'transaction' (each write transaction is a commit) "
+        "or 'explicit' (only zen commit).",
+    ),
+    author: str | None = typer.Option(None, "--author", help="Default commit author."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Create a SQLite database (WAL mode) and a zen.toml that points at it.
+    """Create a SQLite database (WAL mode) with history, and a zen.toml that points at it.
+
+    On an existing database without history, enable history: the first commit
+    records the current state.
 
     **Examples**
 
     * `zen init app.db`
     * `zen init data/app.db --no-project`
+    * `zen init app.db --policy explicit --author "Ada <ada@example.com>"`
+    * `zen init legacy.db --no-history`
     """
     from zen.api import init
+    from zen.history.history import check_policy
 
-    report = init(path, project=project)
+    report = init(
+        path, project=project, history=history, policy=check_policy(policy), author=author
+    )
     if as_json:
         emit_json(
             {
                 "path": str(report.path),
                 "created": report.created,
                 "project_file": str(report.project_file) if report.project_file else None,
+                "history_enabled": report.history_enabled,
             }
         )
         return
     verb = "created" if report.created else "already exists:"
     message(f"{verb} {report.path}")
+    if report.history_enabled:
+        message(f"history enabled (autocommit: {policy})")
     if report.project_file:
         message(f"wrote {report.project_file} (commands here now find the database)")

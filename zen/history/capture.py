@@ -72,6 +72,7 @@ class _Transaction:
 
     session: apsw.Session | None
     schema_version: int
+    schema: sch.SchemaMap  # the user schema at schema_version (shared: do not mutate)
     steps: list[Step] = field(default_factory=list)
     savepoints: list[tuple[str, int]] = field(default_factory=list)
     note: str | None = None
@@ -109,7 +110,9 @@ class Capture:
             return
         conn = engine.conn
         touched: set[str] = set()
-        self._tx = _Transaction(new_session(conn, touched=touched), _schema_version(conn))
+        version = _schema_version(conn)
+        schema = self.schema.peek(conn, version)
+        self._tx = _Transaction(new_session(conn, touched=touched), version, schema)
         self._tx.touched = touched
 
     def before_statement(self, engine: Engine, statement: Statement, params: Params) -> None:
@@ -167,6 +170,7 @@ class Capture:
         del tx.savepoints[index + 1 :]
         tx.session = new_session(engine.conn, touched=tx.touched)
         tx.schema_version = _schema_version(engine.conn)
+        tx.schema = self.schema.peek(engine.conn, tx.schema_version)
 
     def before_commit(self, engine: Engine) -> None:
         """Append the transaction's record (and let ``on_record`` commit it)."""
@@ -234,14 +238,38 @@ class Capture:
             )
         version = self.version = _schema_version(conn)
         if version != tx.schema_version:
-            raise UncapturedChangeError(
-                "the schema changed outside zen's statement path, so history cannot record it",
-                hint="run DDL through zen (Database.sql / script), not the raw connection",
-            )
+            self._raw_ddl(conn, tx, version)
         if tx.touched:
             tables = sch.tables(self.schema.current(conn, version))
             for name in sorted(tx.touched & tables.keys()):
                 sch.check_null_keys(conn, name, tables[name])
+
+    def _raw_ddl(self, conn: apsw.Connection, tx: _Transaction, version: int) -> None:
+        """Record DDL run on the raw connection: new tables and objects only.
+
+        The rows of a new table went into the session before its schema step
+        existed; like a recreated table's, they are removed before the schema step
+        and put back after it, so each step sees the layout it was made with.
+        """
+        after = self.schema.peek(conn, version)
+        step = sch.diff_step(tx.schema, after)
+        if step is None:
+            return  # only zen's own objects changed
+        redefined = step.tables() & sch.tables(tx.schema).keys()
+        if redefined:
+            raise UncapturedChangeError(
+                f"table {sorted(redefined)[0]} was altered or dropped outside zen's statement "
+                "path, so history cannot record its rows",
+                hint="run DDL through zen (Database.sql / script), not the raw connection",
+            )
+        new_tables = sch.tables(after)
+        images = [sch.table_image(conn, t, new_tables[t]) for t in sorted(step.tables())]
+        fill = concat(images) if images else b""
+        if fill:
+            tx.steps.append(RowsStep(bytes(apsw.Changeset.invert(fill))))
+        tx.steps.append(step)
+        if fill:
+            tx.steps.append(RowsStep(fill))
 
     def _before_ddl(
         self, conn: apsw.Connection, tx: _Transaction, sql: str, params: Params
@@ -263,6 +291,7 @@ class Capture:
         tx.session = new_session(conn, touched=tx.touched)
         after = sch.snapshot(conn)
         tx.schema_version = _schema_version(conn)
+        tx.schema = after
         step = sch.diff_step(ddl.before, after) if ok else None
         if step is None:
             if effects:

@@ -15,7 +15,7 @@ class NotInitializedError(HistoryError):
     def __init__(self, path: str) -> None:
         super().__init__(
             f"history is not enabled for {path}",
-            hint="enable it with History.init() (zen init --history)",
+            hint=f"enable it with: zen init {path}",
         )
 
 

@@ -149,19 +149,23 @@ class History:
     Args:
         engine: A :class:`Engine` on a database whose history is enabled
             (see :meth:`init`); capture starts at once.
+        observe: Register the capture on the engine (False when the caller forwards
+            the engine's events itself, as :mod:`zen.history.attach` does).
 
     Raises:
         NotInitializedError: History was never enabled for this database.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, observe: bool = True) -> None:
         store.require(engine.conn, engine.path)
         self.engine = engine
         self.capture = Capture(on_record=self._autocommit)
         self.cache = cm.ObjectCache()
         self._policy = str(store.meta_get(engine.conn, "policy", "transaction"))
         self._author = cm.default_author(engine.conn)
-        engine.add_transaction_observer(self.capture)
+        self._observing = observe
+        if observe:
+            engine.add_transaction_observer(self.capture)
 
     # -- opening ---------------------------------------------------------------------
 
@@ -182,6 +186,7 @@ class History:
         policy: Policy = "transaction",
         author: str | None = None,
         message: str = "initial state",
+        observe: bool = True,
     ) -> History:
         """Enable history: create the tables and a root commit of the current state.
 
@@ -194,7 +199,7 @@ class History:
             HistoryError: History is already enabled.
         """
         engine = target if isinstance(target, Engine) else Engine(target)
-        _check_policy(policy)
+        check_policy(policy)
         conn = engine.conn
         if store.installed(conn):
             raise HistoryError(f"history is already enabled for {engine.path}")
@@ -214,11 +219,12 @@ class History:
             store.set_ref(conn, branch, root.id)
             store.append_reflog(conn, branch, None, root.id, f"init: {message}")
             store.append_reflog(conn, cm.HEAD, None, root.id, f"init: {message}")
-        return cls(engine)
+        return cls(engine, observe=observe)
 
     def close(self) -> None:
         """Stop capturing and close the engine."""
-        self.engine.remove_transaction_observer(self.capture)
+        if self._observing:
+            self.engine.remove_transaction_observer(self.capture)
         self.engine.close()
 
     def __enter__(self) -> History:
@@ -245,7 +251,7 @@ class History:
         Example:
             >>> history.set_policy("explicit")  # doctest: +SKIP
         """
-        _check_policy(policy)
+        check_policy(policy)
         with self.engine.transaction():
             store.meta_set(self.conn, "policy", policy)
         self._policy = policy
@@ -557,11 +563,12 @@ class History:
             return gc(self.conn, keep_ms)
 
 
-def _check_policy(policy: str) -> None:
-    if policy not in POLICIES:
-        raise UsageError(
-            f"unknown autocommit policy {policy!r}", hint="use transaction or explicit"
-        )
+def check_policy(policy: str) -> Policy:
+    """``policy`` as a :data:`Policy`, or a UsageError naming the choices."""
+    for known in POLICIES:
+        if policy == known:
+            return known
+    raise UsageError(f"unknown autocommit policy {policy!r}", hint="use transaction or explicit")
 
 
 def _check_name(name: str, what: str) -> None:

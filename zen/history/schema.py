@@ -48,11 +48,15 @@ class SchemaCache:
 
         ``version`` is the schema cookie when the caller has just read it.
         """
+        return dict(self.peek(conn, version))
+
+    def peek(self, conn: apsw.Connection, version: int | None = None) -> SchemaMap:
+        """Like :meth:`current`, without the copy: the caller must not change it."""
         if version is None:
             version = int(conn.execute("PRAGMA main.schema_version").get)
         if self._cached is None or self._cached[0] != version:
             self._cached = (version, snapshot(conn))
-        return dict(self._cached[1])
+        return self._cached[1]
 
 
 def entries(schema: Mapping[tuple[str, str], SchemaEntry]) -> list[SchemaEntry]:

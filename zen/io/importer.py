@@ -170,10 +170,8 @@ def _import(
 
 
 def _execute(engine: Engine, sql: str) -> None:
-    try:
-        engine.conn.execute(sql)
-    except apsw.Error as exc:
-        raise from_apsw(exc, sql=sql, path=engine.path) from None
+    # Through the engine (not the raw connection) so history records the DDL.
+    engine.query(sql).drain()
 
 
 def _existing_table(conn: apsw.Connection, table: str) -> str | None:
