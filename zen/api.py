@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     from zen.io.importer import ImportReport
     from zen.vector.index import VectorIndex
     from zen.vector.manager import VectorLayer
+
+_HISTORY_SQL = re.compile(r"\bas\s+of\b|zen_", re.IGNORECASE)
+_AS_OF = re.compile(r"\bas\s+of\b", re.IGNORECASE)
 
 
 class Database:
@@ -107,13 +111,35 @@ class Database:
         return self.engine.script(self.to_sqlite(sql, dialect), params)
 
     def to_sqlite(self, sql: str, dialect: str | None = None) -> str:
-        """``sql`` transpiled from ``dialect`` (or the database's default) to SQLite."""
+        """``sql`` transpiled from ``dialect`` (or the database's default) to SQLite.
+
+        ``t AS OF 'ref'`` is rewritten to read the table's state at that revision, and
+        the ``zen_log``/``zen_status``/``zen_diff``/``zen_history`` functions are
+        registered, when the text mentions them (history databases).
+        """
+        sql = self._with_history(sql)
         chosen = dialect or self.dialect
         if not chosen or chosen.lower() == "sqlite":
             return sql
         from zen.engine.dialect import transpile
 
         return transpile(sql, chosen)
+
+    def _with_history(self, sql: str) -> str:
+        if not _HISTORY_SQL.search(sql):
+            return sql
+        if self._history is None:
+            if _AS_OF.search(sql):
+                from zen.history.asof import find_references
+
+                if find_references(sql):
+                    from zen.history.errors import NotInitializedError
+
+                    raise NotInitializedError(self.path)
+            return sql
+        from zen.history.sqlext import prepare
+
+        return prepare(self.history, sql)
 
     def transaction(self) -> AbstractContextManager[None]:
         """A context that commits on success and rolls back on error (nestable)."""

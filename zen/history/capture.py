@@ -18,8 +18,8 @@ import apsw
 from zen.engine.catalog import quote_identifier
 from zen.engine.core import Engine, Params
 from zen.engine.statements import Statement, strip_leading_comments
+from zen.history import external, store
 from zen.history import schema as sch
-from zen.history import store
 from zen.history.errors import HistoryError, UncapturedChangeError
 from zen.history.net import normalize
 from zen.history.steps import RowsStep, Step, concat, encode_steps
@@ -80,6 +80,7 @@ class _Transaction:
     ddl: _Ddl | None = None
     broken: str | None = None
     touched: set[str] = field(default_factory=set)
+    begin_version: int = 0
 
 
 class Capture:
@@ -96,10 +97,13 @@ class Capture:
 
     def __init__(self, on_record: RecordHook | None = None) -> None:
         self.on_record = on_record
+        self.on_external: RecordHook | None = None
         self.paused = 0
         self._tx: _Transaction | None = None
         self.schema = sch.SchemaCache()
         self.version: int | None = None  # the schema cookie read just before COMMIT
+        self.triggers = external.TriggerSwitch()
+        self._sentinels: bool | None = None  # does the database have sentinel tables?
 
     # -- observer callbacks -----------------------------------------------------------
 
@@ -111,9 +115,14 @@ class Capture:
         conn = engine.conn
         touched: set[str] = set()
         version = _schema_version(conn)
+        if self._sentinels is None:
+            self._sentinels = external.installed(conn)
+        if self._sentinels:
+            version = self._outside_writes(conn, version)
         schema = self.schema.peek(conn, version)
         self._tx = _Transaction(new_session(conn, touched=touched), version, schema)
         self._tx.touched = touched
+        self._tx.begin_version = version
 
     def before_statement(self, engine: Engine, statement: Statement, params: Params) -> None:
         """Note the first write; prepare the capture of a DDL statement."""
@@ -182,6 +191,8 @@ class Capture:
         self._check(conn, tx)
         steps = normalize(tx.steps)
         self._close()
+        if self._sentinels:
+            self._sentinels_after(conn, tx)
         if not steps:
             return
         note = tx.note if tx.writes <= 1 else f"{tx.note} (+{tx.writes - 1} more)"
@@ -210,6 +221,50 @@ class Capture:
     def after_rollback(self, engine: Engine) -> None:
         """Forget the rolled-back transaction."""
         self._close()
+        self.version = None  # what this transaction stored about the schema is gone
+        self.triggers.forget()
+
+    # -- other programs' writes ------------------------------------------------------------
+
+    def _outside_writes(self, conn: apsw.Connection, version: int) -> int:
+        """Fold other programs' writes into an ``external`` record; returns the cookie."""
+        steps: list[Step] = []
+        if version != self.version:
+            cookie, before = external.stored_schema(conn)
+            if cookie != version:
+                after = self.schema.peek(conn, version)
+                if before is not None:
+                    steps.extend(external.fold_schema(conn, before, after))
+                external.sync(conn, after)
+                version = _schema_version(conn)
+                external.store_schema(conn, version, after)
+            self.version = version
+        counts: dict[str, int] = {}
+        if external.pending_rows(conn):
+            changeset, counts = external.fold_rows(conn)
+            if changeset:
+                steps.append(RowsStep(changeset))
+        self.triggers.update(conn, version)
+        steps = normalize(steps)
+        if steps:
+            record = store.append_record(
+                conn, "external", encode_steps(steps), note=external.summary(counts, steps)
+            )
+            if self.on_external is not None:
+                self.on_external(record, steps)
+        return version
+
+    def _sentinels_after(self, conn: apsw.Connection, tx: _Transaction) -> None:
+        """Keep sentinels in step with this transaction's schema; drop zen's own shadow rows."""
+        if self.triggers.enabled:
+            external.clear_own(conn)
+        version = self.version if self.version is not None else _schema_version(conn)
+        if version != tx.begin_version:
+            schema = self.schema.peek(conn, version)
+            external.sync(conn, schema)
+            self.version = _schema_version(conn)
+            external.store_schema(conn, self.version, schema)
+            self.triggers.forget()
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -279,6 +334,9 @@ class Capture:
         targets = _targets(conn, sql, params)
         tables = sch.tables(before)
         images = {t: sch.table_image(conn, t, tables[t]) for t in targets if t in tables}
+        if self._sentinels:
+            for table in sorted(targets & tables.keys()):
+                external.uninstall(conn, table)  # DROP COLUMN refuses columns triggers use
         if tx.session is not None:
             tx.session.close()
         tx.session = new_session(conn, targets, tx.touched)
@@ -299,6 +357,11 @@ class Capture:
             return
         tx.steps.extend(_ddl_steps(conn, ddl, after, step.tables(), effects))
         tx.steps.insert(len(tx.steps) - 1, step)
+        if self._sentinels:
+            external.sync(conn, after)
+            tx.schema_version = _schema_version(conn)
+            self.triggers.forget()
+            self.triggers.update(conn, tx.schema_version)
 
 
 def _ddl_steps(

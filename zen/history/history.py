@@ -25,9 +25,9 @@ from zen.engine.core import Engine
 from zen.engine.errors import UsageError
 from zen.history import commits as cm
 from zen.history import diff as df
+from zen.history import external, store
 from zen.history import refs as rf
 from zen.history import schema as sch
-from zen.history import store
 from zen.history.apply import path_steps
 from zen.history.capture import Capture
 from zen.history.errors import HistoryError, RefNotFoundError
@@ -205,6 +205,7 @@ class History:
             raise HistoryError(f"history is already enabled for {engine.path}")
         with engine.transaction():
             store.install(conn)
+            external.install_tables(conn)
             store.meta_set(conn, "policy", policy)
             store.meta_set(conn, "started_ms", store.now_ms())
             if author:
@@ -219,6 +220,9 @@ class History:
             store.set_ref(conn, branch, root.id)
             store.append_reflog(conn, branch, None, root.id, f"init: {message}")
             store.append_reflog(conn, cm.HEAD, None, root.id, f"init: {message}")
+            current = sch.snapshot(conn)
+            external.sync(conn, current)
+            external.store_schema(conn, int(conn.execute("PRAGMA schema_version").get), current)
         return cls(engine, observe=observe)
 
     def close(self) -> None:
@@ -268,6 +272,35 @@ class History:
                 newest=record,
             )
 
+    # -- other programs' writes ------------------------------------------------------
+
+    def sync(self) -> bool:
+        """Record writes other programs made since zen last looked (see ``external``).
+
+        Every history command calls it first, so ``status`` shows those writes and
+        the next commit includes them. Returns True when something was recorded.
+
+        Example:
+            >>> history.sync()  # after the app's sqlite3 module wrote rows  # doctest: +SKIP
+            True
+        """
+        if self.engine.read_only or self.engine.in_transaction or not self._outside_pending():
+            return False
+        before = store.last_record(self.conn)
+        with self.engine.transaction():
+            pass  # the capture folds outside writes when a write transaction begins
+        after = store.last_record(self.conn)
+        return (after.id if after else None) != (before.id if before else None)
+
+    def _outside_pending(self) -> bool:
+        conn = self.conn
+        if not external.installed(conn):
+            return False
+        if external.pending_rows(conn):
+            return True
+        cookie, _ = external.stored_schema(conn)
+        return cookie != int(conn.execute("PRAGMA schema_version").get)
+
     # -- commits -----------------------------------------------------------------
 
     def commit(
@@ -279,6 +312,7 @@ class History:
             >>> history.commit("load customers", author="ada")  # doctest: +SKIP
             Commit(id='9c1f...', ...)
         """
+        self.sync()
         if not message.strip():
             raise UsageError("empty commit message", hint='say what changed: -m "..."')
         with self.engine.transaction():
@@ -355,6 +389,7 @@ class History:
             >>> history.status().clean  # doctest: +SKIP
             True
         """
+        self.sync()
         with self.engine.transaction(write=False):
             head = cm.head_commit(self.conn)
             base = head.record if head else None
@@ -391,6 +426,7 @@ class History:
             >>> [(t.table, t.added, t.removed, t.changed) for t in d.tables]
             [('users', 1, 0, 2)]
         """
+        self.sync()
         with self.engine.transaction(write=False):
             src = self.resolve(source) if source else self._head_state()
             dst = self.resolve(target) if target else self._working_state()
@@ -466,6 +502,7 @@ class History:
             >>> history.rewind("HEAD~2").commit.message  # doctest: +SKIP
             'rewind to HEAD~2'
         """
+        self.sync()
         state = self.resolve(ref)
         return rewind(self.engine, self.capture, state, author=author)
 
@@ -546,6 +583,7 @@ class History:
             >>> history.fsck().ok  # doctest: +SKIP
             True
         """
+        self.sync()
         return fsck(self.conn, deep=deep)
 
     def gc(self, keep: str = "30d") -> GcReport:

@@ -11,7 +11,8 @@ import apsw
 
 from zen.engine.core import Engine
 from zen.history import commits as cm
-from zen.history import store
+from zen.history import external, store
+from zen.history import schema as sch
 from zen.history.apply import apply_steps, path_steps, raw_apply_mode
 from zen.history.capture import Capture
 from zen.history.refs import State
@@ -74,6 +75,12 @@ def rewind(
             return RewindResult(target.label, None, 0, 0)
         steps = path_steps(conn, last.id if last else None, target.record)
         apply_steps(conn, steps)
+        if _schema_count(steps) and external.installed(conn):
+            current = sch.snapshot(conn)
+            external.sync(conn, current)
+            external.store_schema(conn, int(conn.execute("PRAGMA schema_version").get), current)
+            capture.version = None
+            capture.triggers.forget()
         message = f"rewind to {target.label}"
         store.append_record(conn, "rewind", encode_steps(steps), note=message)
         expect = (
