@@ -1,4 +1,4 @@
-"""Developer tasks: ``nox -s tests``, ``lint``, ``typecheck``, ``slow``, ``bench``."""
+"""Developer tasks: ``nox -s tests``, ``lint``, ``typecheck``, ``slow``, ``docs``, ``bench``."""
 
 from __future__ import annotations
 
@@ -18,9 +18,16 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def slow(session: nox.Session) -> None:
-    """Long-running tests (crash harnesses, large data)."""
-    session.install("-e", ".[test]")
+    """Long-running tests (crash harnesses, large data, the strict docs build)."""
+    session.install("-e", ".[test,docs]")
     session.run("pytest", "-m", "slow", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the docs site strictly; `nox -s docs -- serve` to preview."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", *(session.posargs or ["build", "--strict"]))
 
 
 @nox.session

@@ -31,8 +31,22 @@ def users_db(tmp_path: Path) -> Path:
     return path
 
 
+_CONFIG_ENV = {"ZEN_DB", "NO_COLOR", "ZEN_FORMAT", "ZEN_AUTOCOMMIT", "ZEN_AUTHOR", "ZEN_COLOR",
+               "ZEN_SCHEMA", "ZEN_MIGRATIONS", "ZEN_SHELL_HISTORY_SIZE"}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A developer's own ~/.config/zen and ZEN_* settings never change a test's result."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    for name in _CONFIG_ENV - {"NO_COLOR"}:
+        monkeypatch.delenv(name, raising=False)
+
+
 def _clean_env(extra: dict[str, str] | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"ZEN_DB", "NO_COLOR"}}
+    env = {k: v for k, v in os.environ.items() if k not in _CONFIG_ENV}
     env.update(extra or {})
     return env
 

@@ -9,8 +9,22 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from zen._version import __version__
 from zen.api import Database, open
 from zen.engine.errors import ZenError
 
-__all__ = ["Database", "ZenError", "__version__", "open"]
+if TYPE_CHECKING:
+    from zen.dbapi import connect
+
+__all__ = ["Database", "ZenError", "__version__", "connect", "open"]
+
+
+def __getattr__(name: str) -> Any:
+    # zen.connect (the DB-API module) loads on first use: `zen sql` never pays for it.
+    if name == "connect":
+        from zen.dbapi import connect
+
+        return connect
+    raise AttributeError(f"module 'zen' has no attribute {name!r}")

@@ -54,14 +54,24 @@ def choose_format(fmt: str | None, as_json: bool) -> str:
     if as_json:
         return "json"
     if fmt is None:
-        return "table" if sys.stdout.isatty() else "csv"
+        from zen import config
+
+        configured = config.get("format")
+        if configured is None:
+            return "table" if sys.stdout.isatty() else "csv"
+        fmt = str(configured)
     if fmt not in FORMATS:
         raise UsageError(f"unknown format: {fmt}", hint=f"choose one of {', '.join(FORMATS)}")
     return fmt
 
 
 def color_enabled(stream: Any = None) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set."""
+    """Colour on a terminal unless NO_COLOR is set; ``zen config set color`` overrides."""
+    from zen import config
+
+    chosen = config.get("color")
+    if chosen in ("always", "never"):
+        return chosen == "always"
     target = stream or sys.stdout
     return target.isatty() and not os.environ.get("NO_COLOR")
 

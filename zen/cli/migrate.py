@@ -65,13 +65,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _project_setting(key: str) -> Path | None:
-    from zen.engine.locate import find_project_file, load_project
+    from zen import config
 
-    project = find_project_file()
-    if project is None:
-        return None
-    value = load_project(project).get(key)
-    return project.parent / value if isinstance(value, str) and value else None
+    value = config.get(key)  # env, zen.toml (relative to it), or user config
+    return value if isinstance(value, Path) else None
 
 
 def _schema_path(schema: Path | None) -> Path:

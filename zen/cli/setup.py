@@ -22,11 +22,11 @@ def init_command(
     history: bool = typer.Option(
         True, "--history/--no-history", help="Record history (commit, log, diff, rewind)."
     ),
-    policy: str = typer.Option(
-        "transaction",
+    policy: str | None = typer.Option(
+        None,
         "--policy",
         help="History autocommit: 'transaction' (each write transaction is a commit) "
-        "or 'explicit' (only zen commit).",
+        "or 'explicit' (only zen commit). Default: config history.autocommit.",
     ),
     author: str | None = typer.Option(None, "--author", help="Default commit author."),
     as_json: bool = JSON_OPTION,
@@ -43,12 +43,12 @@ def init_command(
     * `zen init app.db --policy explicit --author "Ada <ada@example.com>"`
     * `zen init legacy.db --no-history`
     """
+    from zen import config
     from zen.api import init
     from zen.history.history import check_policy
 
-    report = init(
-        path, project=project, history=history, policy=check_policy(policy), author=author
-    )
+    chosen = check_policy(str(config.resolve("history.autocommit", policy).value))
+    report = init(path, project=project, history=history, policy=chosen, author=author)
     if as_json:
         emit_json(
             {
@@ -62,6 +62,6 @@ def init_command(
     verb = "created" if report.created else "already exists:"
     message(f"{verb} {report.path}")
     if report.history_enabled:
-        message(f"history enabled (autocommit: {policy})")
+        message(f"history enabled (autocommit: {chosen})")
     if report.project_file:
         message(f"wrote {report.project_file} (commands here now find the database)")

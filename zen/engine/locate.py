@@ -2,39 +2,32 @@
 
 ``--db PATH`` wins, then the ``ZEN_DB`` environment variable, then
 ``database = "..."`` in the nearest ``zen.toml`` (current folder or a parent,
-the way git finds ``.git``). A relative path in ``zen.toml`` is relative to
-the file that names it.
+the way git finds ``.git``), then the user config file (see :mod:`zen.config`).
+A relative path in a file is relative to the file that names it.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from zen import config
+from zen.config import PROJECT_FILE, find_project_file
 from zen.engine.errors import UsageError
 
-PROJECT_FILE = "zen.toml"
-
-
-def find_project_file(start: Path | None = None) -> Path | None:
-    """The nearest ``zen.toml`` in ``start`` (default: cwd) or a parent folder."""
-    folder = (start or Path.cwd()).resolve()
-    for candidate in (folder, *folder.parents):
-        path = candidate / PROJECT_FILE
-        if path.is_file():
-            return path
-    return None
+__all__ = [
+    "PROJECT_FILE",
+    "find_project_file",
+    "load_project",
+    "resolve_database",
+    "write_project_file",
+]
 
 
 def load_project(path: Path) -> dict[str, Any]:
     """Parse a ``zen.toml``; a syntax error is a usage error naming the file."""
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    return config.load(path)
 
 
 def resolve_database(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -47,17 +40,15 @@ def resolve_database(explicit: str | os.PathLike[str] | None = None) -> Path:
         >>> resolve_database("app.db")
         PosixPath('app.db')
     """
-    if explicit:
-        return Path(explicit)
-    from_env = os.environ.get("ZEN_DB")
-    if from_env:
-        return Path(from_env)
+    value, _ = config.resolve("database", os.fspath(explicit) if explicit else None)
+    if isinstance(value, Path):
+        return value
     project = find_project_file()
     if project is not None:
-        database = load_project(project).get("database")
-        if isinstance(database, str) and database:
-            return project.parent / database
-        raise UsageError(f'{project} has no `database = "..."` entry')
+        raise UsageError(
+            f'{project} has no `database = "..."` entry',
+            hint='add database = "app.db" to it, pass --db PATH, or set ZEN_DB',
+        )
     raise UsageError(
         "no database given",
         hint='pass --db PATH, set ZEN_DB, or add database = "app.db" to a zen.toml',
@@ -73,9 +64,9 @@ def write_project_file(folder: Path, database: Path) -> Path | None:
         relative = database.resolve().relative_to(folder.resolve())
     except ValueError:
         relative = database.resolve()
-    name = relative.as_posix().replace("\\", "\\\\").replace('"', '\\"')
+    name = config.toml_string(relative.as_posix())
     target.write_text(
-        f'# zen project settings: https://github.com/zen-sqlite/zen\ndatabase = "{name}"\n',
+        f"# zen project settings: https://github.com/zen-sqlite/zen\ndatabase = {name}\n",
         encoding="utf-8",
     )
     return target

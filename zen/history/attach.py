@@ -8,6 +8,8 @@ history package is imported on the first write transaction (or the first use of
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -73,6 +75,22 @@ def attach(engine: Engine) -> LazyHistory | None:
     engine.add_transaction_observer(lazy)
     setattr(engine, _ATTR, lazy)
     return lazy
+
+
+@contextmanager
+def recording(engine: Engine, message: str) -> Iterator[None]:
+    """:meth:`History.recording` when ``engine`` has history, else nothing.
+
+    Example:
+        >>> with recording(engine, "migrate: 2 steps"):  # doctest: +SKIP
+        ...     apply(engine)
+    """
+    lazy: LazyHistory | None = getattr(engine, _ATTR, None)
+    if lazy is None:
+        yield
+        return
+    with lazy.get().recording(message):
+        yield
 
 
 def detach(engine: Engine) -> None:

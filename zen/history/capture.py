@@ -98,6 +98,7 @@ class Capture:
     def __init__(self, on_record: RecordHook | None = None) -> None:
         self.on_record = on_record
         self.on_external: RecordHook | None = None
+        self.label: str | None = None  # the note of records made now (History.recording)
         self.paused = 0
         self._tx: _Transaction | None = None
         self.schema = sch.SchemaCache()
@@ -196,6 +197,7 @@ class Capture:
         if not steps:
             return
         note = tx.note if tx.writes <= 1 else f"{tx.note} (+{tx.writes - 1} more)"
+        note = self.label or note
         record = store.append_record(conn, "txn", encode_steps(steps), note=note)
         if self.on_record is not None:
             self.on_record(record, steps)

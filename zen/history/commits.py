@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -269,10 +268,16 @@ def record_steps(
 
 
 def default_author(conn: apsw.Connection) -> str:
-    """``ZEN_AUTHOR``, else the author configured in history, else the login name."""
-    configured = os.environ.get("ZEN_AUTHOR") or store.meta_get(conn, "author")
-    if configured:
-        return str(configured)
+    """The configured author (``ZEN_AUTHOR``, zen.toml, user config), else the one
+    stored in the database, else the login name."""
+    from zen import config
+
+    chosen = config.resolve("author")
+    if chosen.value is not None and chosen.source.kind != "default":
+        return str(chosen.value)
+    stored = store.meta_get(conn, "author")
+    if stored:
+        return str(stored)
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -300,6 +301,30 @@ class History:
             return True
         cookie, _ = external.stored_schema(conn)
         return cookie != int(conn.execute("PRAGMA schema_version").get)
+
+    @contextmanager
+    def recording(self, message: str) -> Iterator[None]:
+        """Make what runs inside one commit named ``message``, on top of the prior state.
+
+        Pending changes (uncommitted work, other programs' writes) are committed
+        first as "state before: MESSAGE", so ``rewind HEAD~1`` undoes exactly what
+        ran inside, whatever the autocommit policy. Used by ``zen migrate``.
+
+        Example:
+            >>> with history.recording("migrate: add users.email"):  # doctest: +SKIP
+            ...     db.script("ALTER TABLE users ADD COLUMN email TEXT")
+        """
+        self.sync()
+        head = cm.head_commit(self.conn)
+        if cm.pending_records(self.conn, head.record if head else None):
+            self.commit(f"state before: {message}")
+        self.capture.label = message
+        try:
+            yield
+        finally:
+            self.capture.label = None
+        if self._policy == "explicit":
+            self.commit(message)
 
     # -- commits -----------------------------------------------------------------
 

@@ -169,6 +169,8 @@ def apply(engine: Engine, result: Plan, *, allow_destructive: bool = False) -> A
         result.steps,
         result.desired,
         before_commit=lambda: record_state(engine, result.desired),
+        message=f"migrate: {len(result.steps)} step{'s' if len(result.steps) != 1 else ''} "
+        f"to the desired schema",
     )
     return ApplyReport(len(result.steps), result.rebuilt, result.findings)
 

@@ -81,14 +81,20 @@ def apply_steps(
     desired: Schema | None,
     *,
     before_commit: Callable[[], None] | None = None,
+    message: str = "migrate",
 ) -> None:
     """Run ``steps`` atomically; verify the result against ``desired`` before commit.
+
+    With history, the migration is one commit named ``message`` on top of a commit
+    of the prior state, so ``zen rewind HEAD~1`` undoes it.
 
     Raises:
         MigrationError: A step failed, the schema reached is not ``desired``, or
             foreign keys are violated. The database is left as it was.
     """
-    with foreign_keys_off(engine) as fk_on, engine.transaction():
+    from zen.history.attach import recording
+
+    with recording(engine, message), foreign_keys_off(engine) as fk_on, engine.transaction():
         run_steps(engine, steps)
         if desired is not None:
             left = differences(introspect(engine.conn), desired)

@@ -322,7 +322,13 @@ def _run_one(engine: Engine, migration: Migration, direction: str) -> None:
         record_state(engine, introspect(engine.conn))
 
     try:
-        apply_steps(engine, steps, None, before_commit=finish)
+        apply_steps(
+            engine,
+            steps,
+            None,
+            before_commit=finish,
+            message=f"migrate {direction}: {migration.filename}",
+        )
     except ZenError as exc:
         if direction == "up":
             _record_failure(engine, migration, exc.message)

@@ -38,6 +38,30 @@ def make_history(path: Path | None = None) -> History:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.touch(exist_ok=True)
+        _trim(target, _history_size())
     except OSError:
         return InMemoryHistory()
     return ThreadedHistory(FileHistory(str(target)))
+
+
+def _history_size() -> int:
+    from zen import config
+
+    size = config.get("shell.history_size")
+    return size if isinstance(size, int) else 1000
+
+
+def _trim(path: Path, keep: int) -> None:
+    """Keep the newest ``keep`` entries of a prompt_toolkit history file.
+
+    Each entry is a ``# <time>`` line followed by ``+``-prefixed lines.
+    """
+    text = path.read_text("utf-8", errors="replace")
+    starts = [i for i, line in enumerate(text.split("\n")) if line.startswith("# ")]
+    if len(starts) <= keep:
+        return
+    lines = text.split("\n")
+    kept = "\n".join(lines[starts[len(starts) - keep] :]) if keep > 0 else ""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n" + kept if kept else "", "utf-8")
+    tmp.replace(path)
