@@ -8,18 +8,21 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
+# The plugins shipped in this repository are installed with the project's own setup.
+PLUGINS = ("-e", "plugins/zen-mock", "-e", "plugins/zen-docs")
+
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """The default (fast) test suite."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test]", *PLUGINS)
     session.run("pytest", *session.posargs)
 
 
 @nox.session
 def slow(session: nox.Session) -> None:
     """Long-running tests (crash harnesses, large data, the strict docs build)."""
-    session.install("-e", ".[test,docs]")
+    session.install("-e", ".[test,docs]", *PLUGINS)
     session.run("pytest", "-m", "slow", *session.posargs)
 
 
@@ -41,7 +44,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package."""
-    session.install("-e", ".[test]", "mypy>=1.10")
+    session.install("-e", ".[test]", *PLUGINS, "mypy>=1.10")
     session.run("mypy")
 
 

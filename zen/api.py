@@ -74,6 +74,7 @@ class Database:
 
         attach(self.engine)
         self._history: LazyHistory | None = attach_history(self.engine)
+        self.engine.function_resolver = _plugin_functions(self.engine)
 
     @property
     def path(self) -> str:
@@ -357,6 +358,15 @@ class Database:
     def __repr__(self) -> str:
         mode = ", read_only=True" if self.read_only else ""
         return f"<zen.Database {self.path!r}{mode}>"
+
+
+def _plugin_functions(engine: Engine) -> Callable[[str], bool]:
+    def resolve(name: str) -> bool:
+        from zen.plugins import provide_sql_function
+
+        return provide_sql_function(engine.conn, name)
+
+    return resolve
 
 
 @dataclass(frozen=True)

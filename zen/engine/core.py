@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -34,6 +34,7 @@ from zen.engine.observers import (
 from zen.engine.statements import Statement, split_statements, strip_leading_comments
 
 _NO_SUCH = re.compile(r"no such (table|column): (\S+)")
+_NO_FUNCTION = re.compile(r"no such function: (\S+)")
 
 Params = Mapping[str, Any] | Sequence[Any] | None
 Row = tuple[Any, ...]
@@ -139,6 +140,9 @@ class Engine:
         self._managed_depth = 0  # transactions opened by zen (not by the user's BEGIN)
         self._observers: list[TransactionObserver] = []
         self._tx_savepoint: str | None = None  # a user SAVEPOINT that opened the transaction
+        # Called with the name of an unknown SQL function; True when it registered it
+        # (plugins provide functions on demand, so opening never loads them).
+        self.function_resolver: Callable[[str], bool] | None = None
 
     # -- statements -------------------------------------------------------------
 
@@ -203,6 +207,10 @@ class Engine:
     def remove_transaction_observer(self, observer: TransactionObserver) -> None:
         """Stop telling ``observer`` about transactions."""
         self._observers.remove(observer)
+
+    def notify_applied(self, tables: frozenset[str]) -> None:
+        """Tell observers that ``tables`` changed with triggers off (inside the transaction)."""
+        self._notify("applied", tables)
 
     # -- statements ---------------------------------------------------------------
 
@@ -315,7 +323,7 @@ class Engine:
         cursor.exec_trace = trace
         before = self.conn.total_changes()
         try:
-            cursor.execute(statement.text, params)
+            self._execute_cursor(cursor, statement, params)
         except apsw.BindingsError as exc:
             raise UsageError(
                 f"wrong number of SQL parameters: {exc}",
@@ -340,6 +348,16 @@ class Engine:
             # it is stale after a statement that changed nothing, hence the guard.
             self.conn.changes() if self.conn.total_changes() != before else 0,
         )
+
+    def _execute_cursor(self, cursor: apsw.Cursor, statement: Statement, params: Params) -> None:
+        try:
+            cursor.execute(statement.text, params)
+        except apsw.SQLError as exc:
+            match = _NO_FUNCTION.search(str(exc))
+            resolver = self.function_resolver
+            if match is None or resolver is None or not resolver(match.group(1)):
+                raise
+            cursor.execute(statement.text, params)  # the function exists now: retry once
 
     def _sql_error(self, exc: apsw.Error, statement: Statement) -> ZenError:
         error = from_apsw(exc, sql=statement.text, path=self.path)

@@ -30,37 +30,58 @@ RELEASE = re.compile(r"RELEASE\s+(?:SAVEPOINT\s+)?(.+?);?\s*$", re.IGNORECASE | 
 
 
 class TransactionObserver(Protocol):
-    """What an engine tells an observer about write transactions."""
+    """What an engine tells an observer about write transactions.
+
+    Every method does nothing by default: subclass it and override what you need.
+    """
 
     def begin(self, engine: Engine) -> None:
         """A write transaction has begun (BEGIN has run)."""
+        return None
 
     def before_statement(self, engine: Engine, statement: Statement, params: Params) -> None:
         """A statement is about to run inside the transaction."""
+        return None
 
     def after_statement(self, engine: Engine, statement: Statement, ok: bool) -> None:
         """The statement ran (``ok``) or failed; its changes are in place or undone."""
+        return None
 
     def savepoint(self, engine: Engine, name: str) -> None:
         """A savepoint named ``name`` was opened."""
+        return None
 
     def release(self, engine: Engine, name: str) -> None:
         """Savepoint ``name`` (and those inside it) was released."""
+        return None
 
     def rollback_to(self, engine: Engine, name: str) -> None:
         """The changes since savepoint ``name`` were rolled back (it stays open)."""
+        return None
 
     def before_commit(self, engine: Engine) -> None:
         """COMMIT is about to run; writes made now commit with the transaction."""
+        return None
 
     def before_vacuum(self, engine: Engine) -> None:
         """VACUUM is about to run (it may renumber rowids); raise to refuse it."""
+        return None
 
     def after_commit(self, engine: Engine) -> None:
         """The transaction committed."""
+        return None
 
     def after_rollback(self, engine: Engine) -> None:
         """The transaction rolled back (or its COMMIT failed and it ended)."""
+        return None
+
+    def applied(self, engine: Engine, tables: frozenset[str]) -> None:
+        """Rows (or definitions) of ``tables`` were changed with triggers off.
+
+        History's rewind applies recorded changes that way; layers that follow rows
+        through triggers (the vector index) must catch up.
+        """
+        return None
 
 
 def savepoint_name(raw: str) -> str:

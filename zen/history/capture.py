@@ -216,6 +216,9 @@ class Capture:
                     hint=f"give {table} an INTEGER PRIMARY KEY, or copy the file with VACUUM INTO",
                 )
 
+    def applied(self, engine: Engine, tables: frozenset[str]) -> None:
+        """Nothing: history itself applied those changes (capture was paused)."""
+
     def after_commit(self, engine: Engine) -> None:
         """Forget the finished transaction."""
         self._close()

@@ -75,6 +75,7 @@ def rewind(
             return RewindResult(target.label, None, 0, 0)
         steps = path_steps(conn, last.id if last else None, target.record)
         apply_steps(conn, steps)
+        engine.notify_applied(_tables(steps))
         if _schema_count(steps) and external.installed(conn):
             current = sch.snapshot(conn)
             external.sync(conn, current)
@@ -88,6 +89,16 @@ def rewind(
         )
         commit = cm.make_commit(conn, message, author=author, allow_empty=True, expect_tree=expect)
         return RewindResult(target.label, commit, _row_count(steps), _schema_count(steps))
+
+
+def _tables(steps: list[Step]) -> frozenset[str]:
+    found: set[str] = set()
+    for step in steps:
+        if isinstance(step, RowsStep):
+            found.update(change.name for change in apsw.Changeset.iter(step.changeset))
+        else:
+            found.update(step.tables())
+    return frozenset(found)
 
 
 def _row_count(steps: list[Step]) -> int:

@@ -42,6 +42,7 @@ def attach(engine: Engine, *, force: bool = False) -> VectorLayer | None:
 
     created = VectorLayer(engine)
     register(engine.conn, created)
+    engine.add_transaction_observer(created.watch)
     setattr(engine, _ATTR, created)
     return created
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from zen.engine.catalog import columns, quote_identifier, resolve_table
 from zen.engine.errors import NotFoundError, UsageError
+from zen.engine.observers import TransactionObserver
 from zen.vector import store
 from zen.vector.codec import check_metric
 
@@ -47,6 +48,7 @@ class VectorLayer:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._indexes: dict[str, VectorIndex] = {}
+        self.watch = _Watch()
 
     def index(self, table: str) -> VectorIndex:
         """The index on ``table`` (cached: its state is reused between searches)."""
@@ -153,3 +155,19 @@ def _check_existing(conn: Any, spec: store.IndexSpec) -> None:
             "dimensions",
             hint="store vectors with vec('[...]') (JSON arrays) or as packed float32",
         )
+
+
+class _Watch(TransactionObserver):
+    """Follows rows changed behind the triggers' back (a history rewind).
+
+    Bumping the index's epoch makes its next search re-check the segments against
+    the rows (tombstones and buffer, no rebuild), so results are those of the
+    state the rows are in now.
+    """
+
+    def applied(self, engine: Engine, tables: frozenset[str]) -> None:
+        """Mark the indexes of ``tables`` for a re-check (inside the transaction)."""
+        for table in tables:
+            engine.conn.execute(
+                f"UPDATE {store.INDEXES} SET epoch = epoch + 1 WHERE tbl = ?", (table,)
+            )
