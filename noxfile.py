@@ -22,7 +22,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def slow(session: nox.Session) -> None:
     """Long-running tests (crash harnesses, large data, the strict docs build)."""
-    session.install("-e", ".[test,docs]", *PLUGINS)
+    session.install("-e", ".[test,docs,bench]", *PLUGINS)
     session.run("pytest", "-m", "slow", *session.posargs)
 
 

@@ -51,3 +51,18 @@ def test_color_setting_overrides_the_terminal_rule(
     assert color_enabled(_Terminal()) is True
     (tmp_path / "zen.toml").write_text('color = "never"\n')
     assert color_enabled(_Terminal()) is False
+
+
+def test_autocommit_setting_overrides_the_stored_policy(tmp_path: Path, run_zen: ZenRunner) -> None:
+    assert run_zen("init", "app.db").returncode == 0  # stored policy: transaction
+    run_zen("sql", "app.db", "create table t(x)")
+    explicit = {"ZEN_AUTOCOMMIT": "explicit"}
+    run_zen("sql", "app.db", "insert into t values (1)", env=explicit)
+    status = run_zen("status", "--db", "app.db", "--json", env=explicit)
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["pending"] == 1
+    run_zen("sql", "app.db", "insert into t values (2)")  # back to the stored policy
+    status = run_zen("status", "--db", "app.db", "--json")
+    assert json.loads(status.stdout)["pending"] == 0
+    log = run_zen("log", "--db", "app.db", "--json")
+    assert json.loads(log.stdout)[0]["message"] == "insert into t values (2)"

@@ -127,6 +127,9 @@ class Database:
         return transpile(sql, chosen)
 
     def _with_history(self, sql: str) -> str:
+        low = sql.lower()
+        if "zen_" not in low and "of" not in low:  # the usual case, without a regex
+            return sql
         if not _HISTORY_SQL.search(sql):
             return sql
         if self._history is None:
@@ -346,7 +349,9 @@ class Database:
     # -- lifecycle -----------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database (making the autocommits history still owes first)."""
+        if self._history is not None and self._history.loaded:
+            self._history.get().flush()
         self.engine.close()
 
     def __enter__(self) -> Database:

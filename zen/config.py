@@ -92,7 +92,8 @@ KEYS: dict[str, Key] = {
             "history.autocommit",
             "choice",
             "ZEN_AUTOCOMMIT",
-            "History policy for new histories: every write transaction, or only zen commit.",
+            "History autocommit: every write transaction, or only zen commit (overrides the "
+            "policy stored in the database when set).",
             default="transaction",
             choices=("transaction", "explicit"),
         ),

@@ -347,6 +347,19 @@ def status_lines(status: Status, color: bool) -> list[str]:
     head = status.head[:12] if status.head else "(none)"
     where = f"On branch {status.branch}" if status.branch else f"HEAD detached at {head}"
     out = [where, f"HEAD {paint(head, 'id', color)}  (autocommit: {status.policy})"]
+    if status.merging:
+        from zen.cli.branch import conflict_lines
+
+        still = status.open_conflicts
+        out.append(
+            f"merging {status.merging[:12]}: {still} conflict(s) open, "
+            f"{len(status.conflicts) - still} resolved"
+        )
+        out.extend("  " + line for line in conflict_lines(status.conflicts))
+        out.append(
+            "  (zen conflicts resolve --ours|--theirs|TABLE KEY --value V, then "
+            "zen merge --continue; or zen merge --abort)"
+        )
     if status.clean and not status.pending:
         out.append("nothing to commit, working copy clean")
         return out

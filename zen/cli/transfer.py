@@ -32,22 +32,27 @@ def import_command(
         ..., help="The table to fill (created if missing).", show_default=False
     ),
     file: Path = typer.Argument(
-        ..., help="The CSV, TSV, JSON or JSON-lines file to read.", show_default=False
+        ...,
+        help="The CSV, TSV, JSON, JSON-lines or plugin-format file to read.",
+        show_default=False,
     ),
     fmt: str | None = typer.Option(
-        None, "--format", help="Input format: csv, tsv, json, jsonl (default: from the suffix)."
+        None,
+        "--format",
+        help="Input format: csv, tsv, json, jsonl, or a plugin's (default: from the suffix).",
     ),
     pk: list[str] = typer.Option(
         [], "--pk", help="Primary-key column of a new table (repeat for a composite key)."
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Import a CSV, TSV, JSON array or JSON-lines file into a table.
+    """Import a CSV, TSV, JSON array or JSON-lines file (or a plugin format) into a table.
 
     A new table gets column types inferred from the whole file (INTEGER, REAL,
     TEXT; values such as 007 stay TEXT). An existing table receives the file's
     columns by name. The import is one transaction: a bad row, a lock or
-    Ctrl-C leaves the database exactly as it was.
+    Ctrl-C leaves the database exactly as it was. Installed plugins can add
+    formats (`zen plugins` lists them).
 
     **Examples**
 
@@ -137,7 +142,8 @@ def export_command(
     fmt: str | None = typer.Option(
         None,
         "--format",
-        help="csv, tsv, json, jsonl, markdown (default: from the -o suffix, else csv).",
+        help="csv, tsv, json, jsonl, markdown, or a plugin's (default: from the -o suffix, "
+        "else csv).",
     ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write to this file instead of stdout."
@@ -147,6 +153,7 @@ def export_command(
     """Export a table or a query's rows, streamed (any size, flat memory).
 
     With `-o FILE` the file appears only once the export has succeeded.
+    Installed plugins can add formats (`zen plugins` lists them).
 
     **Examples**
 

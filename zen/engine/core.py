@@ -31,7 +31,7 @@ from zen.engine.observers import (
     TransactionObserver,
     savepoint_name,
 )
-from zen.engine.statements import Statement, split_statements, strip_leading_comments
+from zen.engine.statements import Statement, split_statements
 
 _NO_SUCH = re.compile(r"no such (table|column): (\S+)")
 _NO_FUNCTION = re.compile(r"no such function: (\S+)")
@@ -208,6 +208,12 @@ class Engine:
         """Stop telling ``observer`` about transactions."""
         self._observers.remove(observer)
 
+    def replace_transaction_observer(
+        self, old: TransactionObserver, new: TransactionObserver
+    ) -> None:
+        """Put ``new`` where ``old`` was (same place in the order of observers)."""
+        self._observers[self._observers.index(old)] = new
+
     def notify_applied(self, tables: frozenset[str]) -> None:
         """Tell observers that ``tables`` changed with triggers off (inside the transaction)."""
         self._notify("applied", tables)
@@ -217,7 +223,7 @@ class Engine:
     def _execute(self, statement: Statement, params: Params) -> Result:
         if not self._observers:
             return self._run_statement(statement, params)
-        head = strip_leading_comments(statement.text)
+        head = statement.head
         if statement.controls_transaction:
             return self._control(statement, params, head)
         if not self.in_transaction and not statement.looks_read_only and not self.read_only:

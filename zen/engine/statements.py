@@ -7,7 +7,8 @@ a comment or a trigger body never splits one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import apsw
 
@@ -29,24 +30,22 @@ class Statement:
 
     text: str
     offset: int
+    # Derived once (statements are cached and re-run: see split_statements).
+    head: str = field(init=False, repr=False, compare=False)
+    controls_transaction: bool = field(init=False, repr=False, compare=False)
+    looks_read_only: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def controls_transaction(self) -> bool:
-        """True for statements that cannot run inside zen's own transaction."""
+    def __post_init__(self) -> None:
         head = strip_leading_comments(self.text)
-        if _TX_CONTROL.match(head):
-            return True
-        # A pragma that sets something (foreign_keys, journal_mode...) is a no-op
-        # or an error inside a transaction, so the script must not be wrapped.
-        return bool(_PRAGMA.match(head)) and "=" in head
-
-    @property
-    def looks_read_only(self) -> bool:
-        """A cheap guess from the first keyword; WITH counts as a write."""
-        head = strip_leading_comments(self.text)
-        if _PRAGMA.match(head):
-            return "=" not in head
-        return bool(_READ_KEYWORDS.match(head))
+        pragma = bool(_PRAGMA.match(head))
+        # A pragma that sets something (foreign_keys, journal_mode...) is a no-op or
+        # an error inside a transaction, so a script holding one is not wrapped.
+        controls = bool(_TX_CONTROL.match(head)) or (pragma and "=" in head)
+        # A cheap guess from the first keyword; WITH counts as a write.
+        reads = ("=" not in head) if pragma else bool(_READ_KEYWORDS.match(head))
+        object.__setattr__(self, "head", head)
+        object.__setattr__(self, "controls_transaction", controls)
+        object.__setattr__(self, "looks_read_only", reads)
 
 
 def strip_leading_comments(sql: str) -> str:
@@ -76,6 +75,20 @@ def split_statements(sql: str) -> list[Statement]:
         >>> [s.text for s in split_statements("select ';'; select 2")]
         ["select ';';", 'select 2']
     """
+    if len(sql) <= _CACHED_LENGTH:
+        return list(_split_cached(sql))
+    return _split(sql)
+
+
+_CACHED_LENGTH = 4096  # application code re-runs the same short statements
+
+
+@lru_cache(maxsize=512)
+def _split_cached(sql: str) -> tuple[Statement, ...]:
+    return tuple(_split(sql))
+
+
+def _split(sql: str) -> list[Statement]:
     found: list[Statement] = []
     start = 0
     semicolon = sql.find(";")

@@ -30,6 +30,12 @@ class LazyHistory:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._history: History | None = None
+        self._observer: Any = self  # what is registered on the engine
+
+    @property
+    def observer(self) -> Any:
+        """What is registered on the engine: this object, then the history's capture."""
+        return self._observer
 
     @property
     def loaded(self) -> bool:
@@ -42,6 +48,9 @@ class LazyHistory:
             from zen.history.history import History
 
             self._history = History(self._engine, observe=False)
+            # From now on the engine talks to the capture directly (no forwarding).
+            self._engine.replace_transaction_observer(self, self._history.capture)
+            self._observer = self._history.capture
         return self._history
 
     def __getattr__(self, event: str) -> Any:
@@ -97,5 +106,5 @@ def detach(engine: Engine) -> None:
     """Stop capturing (the history tables stay)."""
     lazy: LazyHistory | None = getattr(engine, _ATTR, None)
     if lazy is not None:
-        engine.remove_transaction_observer(lazy)
+        engine.remove_transaction_observer(lazy.observer)
         delattr(engine, _ATTR)

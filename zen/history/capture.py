@@ -17,7 +17,7 @@ import apsw
 
 from zen.engine.catalog import quote_identifier
 from zen.engine.core import Engine, Params
-from zen.engine.statements import Statement, strip_leading_comments
+from zen.engine.statements import Statement
 from zen.history import external, store
 from zen.history import schema as sch
 from zen.history.errors import HistoryError, UncapturedChangeError
@@ -29,6 +29,14 @@ _TARGETS = {apsw.SQLITE_CREATE_TABLE, apsw.SQLITE_DROP_TABLE, apsw.SQLITE_ALTER_
 _NOTE_LENGTH = 200
 
 RecordHook = Callable[[store.Record, list[Step]], None]
+_BEGIN = (
+    "SELECT (SELECT schema_version FROM pragma_schema_version), NULL, "
+    "(SELECT max(id) FROM _zen_changes)"
+)
+_BEGIN_WITH_SENTINELS = (
+    "SELECT (SELECT schema_version FROM pragma_schema_version), "
+    "(SELECT 1 FROM _zen_ext_dirty LIMIT 1), (SELECT max(id) FROM _zen_changes)"
+)
 
 
 def _user_table(name: str) -> bool:
@@ -81,6 +89,7 @@ class _Transaction:
     broken: str | None = None
     touched: set[str] = field(default_factory=set)
     begin_version: int = 0
+    last: store.Record | None = None  # the newest record, when known without a query
 
 
 class Capture:
@@ -99,12 +108,15 @@ class Capture:
         self.on_record = on_record
         self.on_external: RecordHook | None = None
         self.label: str | None = None  # the note of records made now (History.recording)
+        # The author owed an autocommit for each record (None: explicit policy).
+        self.autocommit_author: str | None = None
         self.paused = 0
         self._tx: _Transaction | None = None
         self.schema = sch.SchemaCache()
         self.version: int | None = None  # the schema cookie read just before COMMIT
         self.triggers = external.TriggerSwitch()
         self._sentinels: bool | None = None  # does the database have sentinel tables?
+        self._last: store.Record | None = None  # the last record this capture appended
 
     # -- observer callbacks -----------------------------------------------------------
 
@@ -115,22 +127,27 @@ class Capture:
             return
         conn = engine.conn
         touched: set[str] = set()
-        version = _schema_version(conn)
         if self._sentinels is None:
             self._sentinels = external.installed(conn)
+        # One query for what every transaction needs to know first.
+        query = _BEGIN_WITH_SENTINELS if self._sentinels else _BEGIN
+        version, dirty, newest = conn.execute(query).fetchone() or (0, None, None)
+        known = self._last if self._last is not None and self._last.id == newest else None
         if self._sentinels:
-            version = self._outside_writes(conn, version)
+            version, folded = self._outside_writes(conn, version, bool(dirty))
+            known = folded or known
         schema = self.schema.peek(conn, version)
         self._tx = _Transaction(new_session(conn, touched=touched), version, schema)
         self._tx.touched = touched
         self._tx.begin_version = version
+        self._tx.last = known
 
     def before_statement(self, engine: Engine, statement: Statement, params: Params) -> None:
         """Note the first write; prepare the capture of a DDL statement."""
         tx = self._tx
         if tx is None:
             return
-        head = strip_leading_comments(statement.text)
+        head = statement.head
         if not statement.looks_read_only:
             tx.writes += 1
             tx.note = tx.note or head[:_NOTE_LENGTH]
@@ -148,6 +165,9 @@ class Capture:
         except BaseException as exc:
             tx.broken = f"{exc}"
             raise
+        if self._sentinels:  # a trigger (perhaps a TEMP one) may have come or gone
+            self.triggers.forget()
+            self.triggers.update(engine.conn, tx.schema_version)
 
     def savepoint(self, engine: Engine, name: str) -> None:
         """Close the rows step so a later ROLLBACK TO drops exactly what follows."""
@@ -198,7 +218,16 @@ class Capture:
             return
         note = tx.note if tx.writes <= 1 else f"{tx.note} (+{tx.writes - 1} more)"
         note = self.label or note
-        record = store.append_record(conn, "txn", encode_steps(steps), note=note)
+        record = store.append_record(
+            conn,
+            "txn",
+            encode_steps(steps),
+            note=note,
+            owed=self.autocommit_author,
+            base=tx.last,
+            use_last=tx.last is None,
+        )
+        self._last = record
         if self.on_record is not None:
             self.on_record(record, steps)
 
@@ -228,11 +257,18 @@ class Capture:
         self._close()
         self.version = None  # what this transaction stored about the schema is gone
         self.triggers.forget()
+        self._last = None
 
     # -- other programs' writes ------------------------------------------------------------
 
-    def _outside_writes(self, conn: apsw.Connection, version: int) -> int:
-        """Fold other programs' writes into an ``external`` record; returns the cookie."""
+    def _outside_writes(
+        self, conn: apsw.Connection, version: int, dirty: bool
+    ) -> tuple[int, store.Record | None]:
+        """Fold other programs' writes into an ``external`` record.
+
+        Returns:
+            The schema cookie now, and the record appended (None when nothing was).
+        """
         steps: list[Step] = []
         if version != self.version:
             cookie, before = external.stored_schema(conn)
@@ -245,19 +281,19 @@ class Capture:
                 external.store_schema(conn, version, after)
             self.version = version
         counts: dict[str, int] = {}
-        if external.pending_rows(conn):
+        if dirty:
             changeset, counts = external.fold_rows(conn)
             if changeset:
                 steps.append(RowsStep(changeset))
         self.triggers.update(conn, version)
         steps = normalize(steps)
-        if steps:
-            record = store.append_record(
-                conn, "external", encode_steps(steps), note=external.summary(counts, steps)
-            )
-            if self.on_external is not None:
-                self.on_external(record, steps)
-        return version
+        if not steps:
+            return version, None
+        note = external.summary(counts, steps)
+        record = store.append_record(conn, "external", encode_steps(steps), note=note)
+        if self.on_external is not None:
+            self.on_external(record, steps)
+        return version, record
 
     def _sentinels_after(self, conn: apsw.Connection, tx: _Transaction) -> None:
         """Keep sentinels in step with this transaction's schema; drop zen's own shadow rows."""

@@ -15,13 +15,15 @@ from zen.history import store
 from zen.history.errors import CorruptObjectError, HistoryError
 from zen.history.hashing import canonical_json
 from zen.history.schema import SchemaMap
-from zen.history.steps import Step, decode_steps
+from zen.history.steps import Step, decode_steps, encode_steps
 from zen.history.trees import Tree, load_tree, same_tree, store_tree, working_tree
 
 HEAD = "HEAD"
 BRANCH_PREFIX = "refs/heads/"
 TAG_PREFIX = "refs/tags/"
 SYMBOLIC = "ref: "
+
+_NOTHING = encode_steps([])  # the data of a record that changes nothing
 
 
 @dataclass(frozen=True)
@@ -312,6 +314,9 @@ def make_commit(
     Returns:
         The new commit, or None when there was nothing to commit.
     """
+    from zen.history.lazy import materialize  # lazy builds on this module
+
+    materialize(conn, cache)
     branch = head_branch(conn)
     head_ref = store.get_ref(conn, branch) if branch else head_id(conn)
     head = None
@@ -324,6 +329,8 @@ def make_commit(
         records = pending_records(conn, base)
     if not records and not allow_empty:
         return None
+    if not allow_empty and all(store.record_data(conn, r) == _NOTHING for r in records):
+        return None  # only switch/reset/fast-forward markers: nothing changed
     parent = commit_tree(conn, head, cache) if head else None
     tree = working_tree(conn, parent, record_steps(conn, records, known), schema)
     if expect_tree is not None and not same_tree(tree, expect_tree):

@@ -196,16 +196,17 @@ def sync(conn: apsw.Connection, schema: sch.SchemaMap | None = None) -> None:
 class TriggerSwitch:
     """Keeps triggers off on zen's connection while only sentinels exist.
 
-    Re-checked when either schema cookie moves (main or temp).
+    Re-checked when the main schema cookie moves, and after any DDL statement
+    zen runs (which is how a ``TEMP`` trigger appears: its cookie is apart).
     """
 
     def __init__(self) -> None:
-        self._key: tuple[int, int] | None = None
+        self._key: int | None = None
         self.enabled = True
 
     def update(self, conn: apsw.Connection, version: int) -> bool:
         """Switch triggers for the schema at ``version``; returns whether they are on."""
-        key = (version, int(conn.execute("PRAGMA temp.schema_version").get))
+        key = version
         if key != self._key:
             self._key = key
             wanted = conn.execute(_OTHER_TRIGGERS, (PREFIX,)).get is not None

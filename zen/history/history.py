@@ -17,32 +17,34 @@ import os
 import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import apsw
 
 from zen.engine.core import Engine
 from zen.engine.errors import UsageError
+from zen.history import checkout, external, lazy, store
 from zen.history import commits as cm
+from zen.history import conflicts as cf
 from zen.history import diff as df
-from zen.history import external, store
+from zen.history import merge as mg
 from zen.history import refs as rf
 from zen.history import schema as sch
 from zen.history.apply import path_steps
 from zen.history.capture import Capture
-from zen.history.errors import HistoryError, RefNotFoundError
+from zen.history.errors import CorruptObjectError, HistoryError
 from zen.history.fsck import FsckReport, fsck
 from zen.history.gc import GcReport, gc
-from zen.history.hashing import canonical_json
+from zen.history.refs_api import RefsMixin
+from zen.history.results import LogEntry, ReflogEntry, Show, Status, TagInfo
 from zen.history.rewind import RewindResult, rewind
-from zen.history.steps import Step
 from zen.history.trees import scan_tree
+
+__all__ = ["History", "LogEntry", "Policy", "ReflogEntry", "Show", "Status", "TagInfo"]
 
 Policy = Literal["transaction", "explicit"]
 POLICIES: tuple[Policy, ...] = ("transaction", "explicit")
 DEFAULT_BRANCH = "main"
-_BAD_NAME = re.compile(r"(^[-.]|[\s~^:?*\[\\]|\.\.|@\{|/$|\.lock$)")
 _KEEP = re.compile(r"^(\d+)\s*([smhdw]?)$")
 _KEEP_MS = {
     "": 86_400_000,
@@ -54,97 +56,7 @@ _KEEP_MS = {
 }
 
 
-@dataclass(frozen=True)
-class LogEntry:
-    """A commit in ``log`` output, with the refs that point at it."""
-
-    commit: cm.Commit
-    refs: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {**self.commit.to_json(), "refs": list(self.refs)}
-
-
-@dataclass(frozen=True)
-class Status:
-    """Where the working copy stands.
-
-    Attributes:
-        branch: The current branch (None when HEAD is detached).
-        head: HEAD's commit id.
-        policy: The autocommit policy.
-        pending: Transactions recorded since HEAD's commit (uncommitted).
-        changes: The differences between HEAD and the working copy (counts only).
-    """
-
-    branch: str | None
-    head: str | None
-    policy: str
-    pending: int
-    changes: df.Diff
-
-    @property
-    def clean(self) -> bool:
-        """True when the working copy equals HEAD."""
-        return self.changes.empty
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {
-            "branch": self.branch,
-            "head": self.head,
-            "policy": self.policy,
-            "pending": self.pending,
-            "clean": self.clean,
-            "changes": self.changes.to_json(),
-        }
-
-
-@dataclass(frozen=True)
-class Show:
-    """A commit and its changes against its first parent (None for the root commit)."""
-
-    commit: cm.Commit
-    diff: df.Diff | None
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {"commit": self.commit.to_json(), "diff": self.diff.to_json() if self.diff else None}
-
-
-@dataclass(frozen=True)
-class TagInfo:
-    """A tag: its name, commit, and for annotated tags the message, tagger and time."""
-
-    name: str
-    commit: str
-    message: str | None = None
-    tagger: str | None = None
-    time_ms: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class ReflogEntry:
-    """One movement of a ref."""
-
-    id: int
-    ref: str
-    old: str | None
-    new: str | None
-    time_ms: int
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return dict(self.__dict__)
-
-
-class History:
+class History(RefsMixin):
     """Git-style history of one database.
 
     Args:
@@ -160,10 +72,15 @@ class History:
     def __init__(self, engine: Engine, *, observe: bool = True) -> None:
         store.require(engine.conn, engine.path)
         self.engine = engine
-        self.capture = Capture(on_record=self._autocommit)
+        if int(store.meta_get(engine.conn, "format", 1)) < store.FORMAT_VERSION:
+            self._upgrade()
+        self.capture = Capture()
         self.cache = cm.ObjectCache()
-        self._policy = str(store.meta_get(engine.conn, "policy", "transaction"))
+        self._policy = _configured_policy() or str(
+            store.meta_get(engine.conn, "policy", "transaction")
+        )
         self._author = cm.default_author(engine.conn)
+        self._owe_commits()
         self._observing = observe
         if observe:
             engine.add_transaction_observer(self.capture)
@@ -226,8 +143,24 @@ class History:
             external.store_schema(conn, int(conn.execute("PRAGMA schema_version").get), current)
         return cls(engine, observe=observe)
 
+    def flush(self) -> int:
+        """Make the autocommits still owed now (also done by every history command).
+
+        Returns:
+            How many commits were made.
+
+        Example:
+            >>> history.flush()  # doctest: +SKIP
+            12
+        """
+        if self.engine.read_only or self.engine.in_transaction or not lazy.owed(self.conn):
+            return 0
+        with self.engine.transaction():
+            return self._materialize()
+
     def close(self) -> None:
-        """Stop capturing and close the engine."""
+        """Make owed autocommits, stop capturing and close the engine."""
+        self.flush()
         if self._observing:
             self.engine.remove_transaction_observer(self.capture)
         self.engine.close()
@@ -255,23 +188,30 @@ class History:
 
         Example:
             >>> history.set_policy("explicit")  # doctest: +SKIP
+
+        A ``history.autocommit`` setting (``ZEN_AUTOCOMMIT``, zen.toml, user config)
+        overrides the stored policy whenever the database is opened.
         """
         check_policy(policy)
         with self.engine.transaction():
             store.meta_set(self.conn, "policy", policy)
         self._policy = policy
+        self._owe_commits()
 
-    def _autocommit(self, record: store.Record, steps: list[Step]) -> None:
-        if self._policy == "transaction":
-            cm.make_commit(
-                self.conn,
-                record.note or "transaction",
-                author=self._author,
-                cache=self.cache,
-                known={record.id: steps},
-                schema=self.capture.schema.current(self.conn, self.capture.version),
-                newest=record,
+    def _owe_commits(self) -> None:
+        # Under the transaction policy each record owes a commit, made on the next
+        # read of history (zen.history.lazy): the write path stays cheap.
+        self.capture.autocommit_author = self._author if self._policy == "transaction" else None
+
+    def _upgrade(self) -> None:
+        if self.engine.read_only:
+            raise HistoryError(
+                "this database's history was written by an older zen",
+                hint="open it once without --read-only to upgrade it",
             )
+        with self.engine.transaction():
+            store.upgrade(self.conn)
+            external.install_tables(self.conn)
 
     # -- other programs' writes ------------------------------------------------------
 
@@ -285,13 +225,25 @@ class History:
             >>> history.sync()  # after the app's sqlite3 module wrote rows  # doctest: +SKIP
             True
         """
-        if self.engine.read_only or self.engine.in_transaction or not self._outside_pending():
+        if self.engine.read_only or self.engine.in_transaction:
+            return False
+        if not (self._outside_pending() or lazy.owed(self.conn)):
             return False
         before = store.last_record(self.conn)
-        with self.engine.transaction():
-            pass  # the capture folds outside writes when a write transaction begins
+        with self.engine.transaction():  # its start folds outside writes into a record
+            made = self._materialize()
         after = store.last_record(self.conn)
-        return (after.id if after else None) != (before.id if before else None)
+        return made > 0 or (after.id if after else None) != (before.id if before else None)
+
+    def _materialize(self) -> int:
+        # A working copy changed behind zen's back (a raw connection write) cannot
+        # give the owed commits their hashes: they stay owed (status shows them as
+        # pending, fsck reports the mismatch) and reading history still works.
+        try:
+            with self.engine.transaction():
+                return lazy.materialize(self.conn, self.cache)
+        except CorruptObjectError:
+            return 0
 
     def _outside_pending(self) -> bool:
         conn = self.conn
@@ -369,6 +321,7 @@ class History:
             >>> [e.commit.message for e in history.log(n=1)]  # doctest: +SKIP
             ['load customers']
         """
+        self.sync()
         first = rf.resolve_commit(self.conn, start).id
         decorations = self._decorations()
         found: list[LogEntry] = []
@@ -405,6 +358,7 @@ class History:
 
     def resolve(self, ref: str) -> rf.State:
         """Resolve a revision (see :mod:`zen.history.refs`)."""
+        self.sync()
         return rf.resolve(self.conn, ref)
 
     def status(self) -> Status:
@@ -417,8 +371,7 @@ class History:
         self.sync()
         with self.engine.transaction(write=False):
             head = cm.head_commit(self.conn)
-            base = head.record if head else None
-            pending = len(cm.pending_records(self.conn, base))
+            pending = len(checkout.uncommitted(self.conn))
             changes = self._diff_states(self._head_state(), self._working_state(), keep_rows=False)
             return Status(
                 _branch_name(cm.head_branch(self.conn)),
@@ -426,6 +379,8 @@ class History:
                 self._policy,
                 pending,
                 changes,
+                mg.in_progress(self.conn),
+                tuple(cf.read(self.conn)),
             )
 
     def diff(
@@ -466,6 +421,7 @@ class History:
             >>> history.show("HEAD").commit.message  # doctest: +SKIP
             'load customers'
         """
+        self.sync()
         with self.engine.transaction(write=False):
             commit = rf.resolve_commit(self.conn, ref)
             if not commit.parents:
@@ -531,74 +487,6 @@ class History:
         state = self.resolve(ref)
         return rewind(self.engine, self.capture, state, author=author)
 
-    # -- tags and reflog ------------------------------------------------------------------
-
-    def tag(
-        self, name: str, ref: str = "HEAD", *, message: str | None = None, force: bool = False
-    ) -> TagInfo:
-        """Create a tag (annotated when ``message`` is given).
-
-        Example:
-            >>> history.tag("v1", message="first release").commit[:12]  # doctest: +SKIP
-            '9c1f2a7b3d4e'
-
-        Raises:
-            UsageError: The name is not a valid tag name, or the tag exists (without force).
-        """
-        _check_name(name, "tag")
-        full = cm.TAG_PREFIX + name
-        with self.engine.transaction():
-            if store.get_ref(self.conn, full) is not None and not force:
-                raise UsageError(f"tag {name} already exists", hint="pass force=True to move it")
-            commit = rf.resolve_commit(self.conn, ref)
-            target = commit.id
-            tagger = time_ms = None
-            if message is not None:
-                tagger, time_ms = cm.default_author(self.conn), store.now_ms()
-                body = {"object": commit.id, "tag": name, "tagger": tagger, "time": time_ms,
-                        "message": message}  # fmt: skip
-                target = store.put_object(self.conn, "tag", canonical_json(body)).hex()
-            store.set_ref(self.conn, full, target)
-        return TagInfo(name, commit.id, message, tagger, time_ms)
-
-    def tags(self) -> list[TagInfo]:
-        """Every tag, sorted by name."""
-        import json
-
-        found: list[TagInfo] = []
-        for full, target in store.list_refs(self.conn, cm.TAG_PREFIX):
-            stored = store.get_object(self.conn, bytes.fromhex(target))
-            name = full[len(cm.TAG_PREFIX) :]
-            if stored.kind == "tag":
-                body = json.loads(stored.body)
-                found.append(
-                    TagInfo(name, body["object"], body["message"], body["tagger"], body["time"])
-                )
-            else:
-                found.append(TagInfo(name, target))
-        return found
-
-    def delete_tag(self, name: str) -> None:
-        """Delete a tag.
-
-        Raises:
-            RefNotFoundError: No such tag.
-        """
-        with self.engine.transaction():
-            if store.get_ref(self.conn, cm.TAG_PREFIX + name) is None:
-                raise RefNotFoundError(f"no such tag: {name}")
-            store.delete_ref(self.conn, cm.TAG_PREFIX + name)
-
-    def reflog(self, ref: str = "HEAD", n: int | None = None) -> list[ReflogEntry]:
-        """Movements of ``ref`` (HEAD by default), newest first.
-
-        Example:
-            >>> [e.message for e in history.reflog(n=1)]  # doctest: +SKIP
-            ['rewind to HEAD~2']
-        """
-        name = ref if ref == cm.HEAD or ref.startswith("refs/") else cm.BRANCH_PREFIX + ref
-        return [ReflogEntry(*row) for row in store.read_reflog(self.conn, name, n)]
-
     # -- maintenance -----------------------------------------------------------------
 
     def fsck(self, *, deep: bool = True) -> FsckReport:
@@ -618,6 +506,7 @@ class History:
             >>> history.gc("0").records  # doctest: +SKIP
             0
         """
+        self.sync()
         match = _KEEP.match(keep.strip())
         if not match:
             raise UsageError(f"not a duration: {keep!r}", hint="use e.g. 30d, 2w, 12h, 0")
@@ -626,20 +515,22 @@ class History:
             return gc(self.conn, keep_ms)
 
 
+def _configured_policy() -> str | None:
+    """The ``history.autocommit`` setting when one is made (not the default)."""
+    from zen import config
+
+    chosen = config.resolve("history.autocommit")
+    if chosen.source.kind == "default" or chosen.value is None:
+        return None
+    return str(chosen.value)
+
+
 def check_policy(policy: str) -> Policy:
     """``policy`` as a :data:`Policy`, or a UsageError naming the choices."""
     for known in POLICIES:
         if policy == known:
             return known
     raise UsageError(f"unknown autocommit policy {policy!r}", hint="use transaction or explicit")
-
-
-def _check_name(name: str, what: str) -> None:
-    if not name or _BAD_NAME.search(name):
-        raise UsageError(
-            f"invalid {what} name: {name!r}",
-            hint="use letters, digits, '-', '_', '/' and '.', without spaces or ~^:?*[",
-        )
 
 
 def _branch_name(ref: str | None) -> str | None:

@@ -16,7 +16,11 @@ import apsw
 from zen.history.errors import CorruptObjectError, NotInitializedError
 from zen.history.hashing import object_id, record_hash
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Owed autocommits are found through this index (its entries live until the commits are made).
+OWED_INDEX = (
+    "CREATE INDEX IF NOT EXISTS _zen_changes_owed ON _zen_changes(id) WHERE owed IS NOT NULL"
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS _zen_meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -28,7 +32,8 @@ CREATE TABLE IF NOT EXISTS _zen_changes(
     kind TEXT NOT NULL,
     hash BLOB NOT NULL,
     data BLOB NOT NULL,
-    note TEXT
+    note TEXT,
+    owed TEXT  -- an autocommit is owed for this record: its author (see zen.history.lazy)
 );
 CREATE TABLE IF NOT EXISTS _zen_objects(
     hash BLOB PRIMARY KEY,
@@ -66,6 +71,16 @@ def install(conn: apsw.Connection) -> None:
     for statement in SCHEMA.strip().split(";\n"):
         if statement.strip():
             conn.execute(statement)
+    conn.execute(OWED_INDEX)
+    meta_set(conn, "format", FORMAT_VERSION)
+
+
+def upgrade(conn: apsw.Connection) -> None:
+    """Bring history tables made by an older zen to this format (inside a transaction)."""
+    columns = {str(row[1]) for row in conn.execute("PRAGMA main.table_info(_zen_changes)")}
+    if "owed" not in columns:
+        conn.execute("ALTER TABLE _zen_changes ADD COLUMN owed TEXT")
+    conn.execute(OWED_INDEX)
     meta_set(conn, "format", FORMAT_VERSION)
 
 
@@ -180,14 +195,15 @@ class Record:
     kind: str
     hash: bytes
     note: str | None
+    owed: str | None = None
 
 
-_RECORD_COLUMNS = "id, base, depth, time_ms, kind, hash, note"
+_RECORD_COLUMNS = "id, base, depth, time_ms, kind, hash, note, owed"
 
 
 def _record(row: tuple[Any, ...]) -> Record:
-    rid, base, depth, time_ms, kind, digest, note = row
-    return Record(rid, base, depth, time_ms, kind, bytes(digest), note)
+    rid, base, depth, time_ms, kind, digest, note, owed = row
+    return Record(rid, base, depth, time_ms, kind, bytes(digest), note, owed)
 
 
 def last_record(conn: apsw.Connection) -> Record | None:
@@ -241,8 +257,13 @@ def append_record(
     base: Record | None = None,
     use_last: bool = True,
     time_ms: int | None = None,
+    owed: str | None = None,
 ) -> Record:
-    """Append a record on top of ``base`` (default: the newest record) and return it."""
+    """Append a record on top of ``base`` (default: the newest record) and return it.
+
+    ``owed`` (an author) marks an autocommit to be made later (see
+    :mod:`zen.history.lazy`).
+    """
     if base is None and use_last:
         base = last_record(conn)
     stamp = now_ms() if time_ms is None else time_ms
@@ -251,12 +272,12 @@ def append_record(
     digest = record_hash(base.hash if base else None, kind, stamp, data)
     depth = base.depth + 1 if base else 1
     cursor = conn.execute(
-        "INSERT INTO _zen_changes(base, depth, time_ms, kind, hash, data, note) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (base.id if base else None, depth, stamp, kind, digest, data, note),
+        "INSERT INTO _zen_changes(base, depth, time_ms, kind, hash, data, note, owed) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (base.id if base else None, depth, stamp, kind, digest, data, note, owed),
     )
     rid = int(cursor.get)
-    return Record(rid, base.id if base else None, depth, stamp, kind, digest, note)
+    return Record(rid, base.id if base else None, depth, stamp, kind, digest, note, owed)
 
 
 def iter_records(conn: apsw.Connection) -> Iterator[Record]:

@@ -122,7 +122,7 @@ def working_tree(
     tables = {n: h.copy() for n, h in parent.tables.items() if n in current and n not in rehash}
     for name in rehash & current.keys():
         tables[name] = scan_table(conn, name)
-    net = _net_rows(steps, rehash)
+    net = net_rows(steps, rehash)
     if net:
         apply_delta(conn, tables, net, current)
     return Tree(schema, tables)
@@ -136,7 +136,7 @@ def _rehashed(parent: Tree, current: Mapping[str, str], steps: Iterable[Step]) -
     return names
 
 
-def _net_rows(steps: Sequence[Step], skip: set[str]) -> bytes:
+def net_rows(steps: Sequence[Step], skip: set[str]) -> bytes:
     """The net changeset of the rows steps, leaving out the tables in ``skip``."""
     changesets = [s.changeset for s in steps if isinstance(s, RowsStep) and s.changeset]
     if not changesets:
@@ -169,12 +169,12 @@ def apply_delta(
         elif change.op == "DELETE":
             found.remove(_row(change.old))
         else:
-            old, new = _full_update(conn, lookups, change, sqls)
+            old, new = full_update(conn, lookups, change, sqls)
             found.remove(old)
             found.add(new)
 
 
-def _full_update(
+def full_update(
     conn: apsw.Connection,
     lookups: dict[str, str],
     change: apsw.TableChange,

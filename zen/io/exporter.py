@@ -1,7 +1,9 @@
-"""Exporting a table or a query's rows to CSV, TSV, JSON, JSON lines or Markdown.
+"""Exporting a table or a query's rows to CSV, TSV, JSON, JSON lines, Markdown or a plugin format.
 
-Rows stream from SQLite to the writer (:mod:`zen.io.writers`) in chunks, so an
-export of any size runs in flat memory.
+Rows stream from SQLite to the writer (:mod:`zen.io.writers`, or a plugin's
+``write``) in chunks, so an export of any size runs in flat memory. Plugins
+(:mod:`zen.plugins`) are consulted only for a name or suffix that is not built
+in, so an ordinary export never loads them.
 
 Example:
     >>> import io
@@ -13,15 +15,22 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from zen.engine.core import Result
-from zen.engine.errors import UsageError
+from zen.engine.errors import UsageError, ZenError
 
-ExportFormat = Literal["csv", "tsv", "json", "jsonl", "markdown"]
+if TYPE_CHECKING:
+    from zen import plugins as zen_plugins
+
+BuiltinExportFormat = Literal["csv", "tsv", "json", "jsonl", "markdown"]
+ExportFormat = str
+"""A built-in format name (:data:`EXPORT_FORMATS`) or the name of a plugin's format."""
+
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "tsv", "json", "jsonl", "markdown")
-_SUFFIXES: dict[str, ExportFormat] = {
+_SUFFIXES: dict[str, BuiltinExportFormat] = {
     ".csv": "csv",
     ".tsv": "tsv",
     ".json": "json",
@@ -32,31 +41,72 @@ _SUFFIXES: dict[str, ExportFormat] = {
 }
 
 
-def export_format(fmt: str | None, target: Path | None = None) -> ExportFormat:
+def export_format(fmt: str | None, target: Path | None = None) -> str:
     """The export format: ``fmt``, else the one ``target``'s suffix implies, else CSV.
 
+    Built-in names and suffixes win; plugins are asked only about others (an
+    unknown suffix that no plugin claims still means CSV).
+
     Raises:
-        UsageError: ``fmt`` is not one of :data:`EXPORT_FORMATS`.
+        UsageError: ``fmt`` is neither built in nor a plugin's format.
 
     Example:
         >>> export_format(None, Path("out.jsonl")), export_format("tsv")
         ('jsonl', 'tsv')
     """
     if fmt is None:
-        return _SUFFIXES.get(target.suffix.lower(), "csv") if target else "csv"
+        return _format_of(target) if target is not None else "csv"
     chosen = fmt.lower()
-    if chosen not in EXPORT_FORMATS:
-        raise UsageError(
-            f"unknown export format: {fmt}", hint=f"choose one of {', '.join(EXPORT_FORMATS)}"
-        )
-    return chosen  # type: ignore[return-value]
+    if chosen in EXPORT_FORMATS:
+        return chosen
+    return _plugin_format(fmt).name
+
+
+def _format_of(target: Path) -> str:
+    suffix = target.suffix.lower()
+    builtin = _SUFFIXES.get(suffix)
+    if builtin is not None or not suffix:
+        return builtin or "csv"
+    from zen import plugins
+
+    found = plugins.export_format(suffix)
+    return found.name if found is not None else "csv"
+
+
+def _plugin_format(fmt: str) -> zen_plugins.ExportFormat:
+    from zen import plugins
+
+    found = plugins.export_format(fmt)
+    if found is None:
+        raise UsageError(f"unknown export format: {fmt}", hint=_choices())
+    return found
+
+
+def _choices() -> str:
+    """The hint for an unknown format: built-in names, plugin names, broken plugins."""
+    from zen import plugins
+
+    loaded = plugins.load()
+    # A plugin format with a built-in name is never used: do not offer it.
+    extra = [fmt.name for fmt in loaded.export_formats() if fmt.name.lower() not in EXPORT_FORMATS]
+    hint = f"choose one of {', '.join(EXPORT_FORMATS)} (built in)"
+    hint += f"; {', '.join(extra)} (plugins)" if extra else "; no plugin adds export formats"
+    if loaded.failures:
+        hint += f"; {len(loaded.failures)} plugin problem(s): see `zen plugins`"
+    return hint
 
 
 def export_rows(result: Result, out: IO[str], fmt: str = "csv") -> int:
     """Write every row of ``result`` to ``out`` in ``fmt``; returns the row count.
 
+    Args:
+        result: The rows to write.
+        out: A text stream.
+        fmt: A built-in format (:data:`EXPORT_FORMATS`) or a plugin format's name.
+
     Raises:
         UsageError: Unknown format, or a statement that returns no rows.
+        ZenError: A plugin's writer failed (named in the message).
 
     Example:
         >>> export_rows(db.sql("select 1 as n"), sys.stdout, "csv")  # doctest: +SKIP
@@ -66,10 +116,54 @@ def export_rows(result: Result, out: IO[str], fmt: str = "csv") -> int:
     """
     from zen.io.writers import write_rows
 
-    chosen = export_format(fmt)
+    chosen = fmt.lower()
+    plugin = None if chosen in EXPORT_FORMATS else _plugin_format(fmt)
     if not result.has_rows:
         result.drain()
         raise UsageError(
             "the statement returns no rows to export", hint="export a table or a SELECT"
         )
-    return write_rows(result.columns, result, out, chosen)
+    if plugin is None:
+        return write_rows(result.columns, result, out, chosen)
+    return _plugin_write(plugin, result.columns, result, out)
+
+
+class _Counted:
+    """The rows handed to a plugin's writer, counted (the count zen reports)."""
+
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        self._rows = rows
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        for row in self._rows:
+            self.count += 1
+            yield row
+
+
+def _plugin_write(
+    plugin: zen_plugins.ExportFormat, columns: list[str], rows: Result, out: IO[str]
+) -> int:
+    counted = _Counted(rows)
+    try:
+        plugin.write(list(columns), counted, out)
+    except (ZenError, OSError):
+        raise  # zen's own errors (SQLite, Ctrl-C) and the output's: already clear
+    except Exception as exc:
+        raise ZenError(
+            f"export format {plugin.name!r} failed: {type(exc).__name__}: {exc}",
+            hint=f"{_owner(plugin.name)} has a bug: report it, or choose another --format",
+        ) from None
+    return counted.count
+
+
+def _owner(name: str) -> str:
+    """``plugin 'x'``: the plugin that provides export format ``name``."""
+    from zen import plugins
+
+    loaded = plugins.loaded()
+    provided = loaded.provided.items() if loaded is not None else ()
+    for plugin, hooks in provided:
+        if name in hooks.get("zen_export_formats", ()):
+            return f"plugin {plugin!r}"
+    return "the plugin"

@@ -1,4 +1,4 @@
-"""Importing CSV, TSV, JSON and JSON-lines files into a table, in one transaction.
+"""Importing CSV, TSV, JSON, JSON-lines and plugin-format files into a table, atomically.
 
 A new table gets its column types from a first pass over the whole file (see
 :mod:`zen.io._infer`); an existing table receives the file's columns by name.
@@ -51,7 +51,7 @@ class ImportReport:
     Attributes:
         table: The table's exact name.
         path: The imported file.
-        format: ``csv``, ``tsv``, ``json`` or ``jsonl``.
+        format: ``csv``, ``tsv``, ``json``, ``jsonl`` or a plugin format's name.
         rows: Rows inserted.
         created: True when the import created the table.
         columns: ``(name, declared type)`` of the columns filled from the file.
@@ -102,7 +102,8 @@ def import_file(
         engine: An open, writable engine.
         table: Target table; created with inferred column types when missing.
         path: The file to read.
-        fmt: ``csv``, ``tsv``, ``json`` or ``jsonl``; default from the suffix.
+        fmt: ``csv``, ``tsv``, ``json``, ``jsonl`` or a plugin import format's
+            name (:mod:`zen.plugins`); default from the suffix.
         pk: Primary-key column(s) for a new table.
         progress: Called between chunks with the bytes processed so far, out of
             the file's size (the type-inference pass counts for a share of it).
@@ -271,7 +272,7 @@ def _unknown_column(
     return DataFormatError(
         f"{'column' if header else 'key'} {name!r} is not a column of table {table}",
         path=str(reader.path),
-        line=1 if header else None,
+        line=reader.header_line,
         column=index if header else None,
         hint=suggest(name, known) or f"add it first: ALTER TABLE ... ADD COLUMN {name}",
     )
@@ -350,10 +351,12 @@ def _rejected(exc: Exception, engine: Engine, plan: _Plan, reader: Reader, index
     for number, target in enumerate(plan.targets, 1):
         if f"{plan.table}.{target}".lower() in error.message.lower():
             column = number
+    line = reader.line_of(index)
+    row = "row" if line is not None else f"row {index + 1}"  # no line: name the row
     return DataFormatError(
-        f"row rejected: {error.message}",
+        f"{row} rejected: {error.message}",
         path=str(reader.path),
-        line=reader.line_of(index),
+        line=line,
         column=column,
         hint="nothing was imported; fix the row and run the import again",
     )

@@ -1,9 +1,11 @@
-"""Readers for imported files: CSV, TSV, JSON arrays and JSON lines.
+"""Readers for imported files: CSV, TSV, JSON arrays, JSON lines and plugin formats.
 
 A reader yields rows in chunks (lists of rows) and reports how far into the
 file it is, so the importer can stream them into ``executemany`` with a
 progress bar and a Ctrl-C check between chunks. A malformed file raises
 :class:`~zen.engine.errors.DataFormatError` naming the file, line and column.
+Plugins (:mod:`zen.plugins`) are consulted only for a format name or suffix
+that is not built in, so an ordinary import never loads them.
 
 Example:
     >>> reader = open_reader(Path("users.csv"))  # doctest: +SKIP
@@ -18,15 +20,18 @@ import io
 import itertools
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Literal, Protocol
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from zen.engine.errors import DataFormatError, NotFoundError, UsageError, ZenError, suggest
 from zen.io._diagnose import bad_utf8, diagnose_csv
 from zen.io._infer import CsvInference, JsonColumns
 from zen.io._json import Record, json_array, json_lines
+
+if TYPE_CHECKING:
+    from zen.plugins import ImportFormat
 
 InputFormat = Literal["csv", "tsv", "json", "jsonl"]
 INPUT_FORMATS: tuple[str, ...] = ("csv", "tsv", "json", "jsonl")
@@ -38,7 +43,14 @@ SUFFIXES: dict[str, InputFormat] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
-_ALIASES: dict[str, InputFormat] = {"ndjson": "jsonl", "jsonlines": "jsonl"}
+_NAMES: dict[str, InputFormat] = {
+    "csv": "csv",
+    "tsv": "tsv",
+    "json": "json",
+    "jsonl": "jsonl",
+    "ndjson": "jsonl",
+    "jsonlines": "jsonl",
+}
 
 CHUNK_ROWS = 4096
 
@@ -50,8 +62,9 @@ class Reader(Protocol):
     """What the importer needs from a file reader."""
 
     path: Path
-    format: InputFormat
-    textual: bool  # values are text: SQLite's column affinity converts them
+    format: str  # a built-in format or a plugin format's name
+    textual: bool  # values may be text: SQLite's column affinity converts them
+    header_line: int | None  # the line holding the column names, if the file has one
 
     def scan(self, tick: Tick) -> list[tuple[str, str]]:
         """Read the whole file once: column names with inferred types."""
@@ -66,8 +79,10 @@ class Reader(Protocol):
         """The line where row number ``index`` (0-based) starts (error path)."""
 
 
-def input_format(path: Path, fmt: str | None = None) -> InputFormat:
+def input_format(path: Path, fmt: str | None = None) -> str:
     """The format named by ``fmt``, else the one the file's suffix implies.
+
+    Built-in names and suffixes win; plugins are asked only about others.
 
     Raises:
         UsageError: Unknown format, or a suffix that implies none.
@@ -76,20 +91,51 @@ def input_format(path: Path, fmt: str | None = None) -> InputFormat:
         >>> input_format(Path("events.ndjson"))
         'jsonl'
     """
+    found = _resolve(path, fmt)
+    return found if isinstance(found, str) else found.name
+
+
+def _resolve(path: Path, fmt: str | None) -> InputFormat | ImportFormat:
+    """A built-in format's name, or the plugin format."""
     if fmt is not None:
-        chosen = _ALIASES.get(fmt.lower(), fmt.lower())
-        if chosen not in INPUT_FORMATS:
-            raise UsageError(
-                f"unknown input format: {fmt}", hint=f"choose one of {', '.join(INPUT_FORMATS)}"
-            )
-        return chosen  # type: ignore[return-value]
-    found = SUFFIXES.get(path.suffix.lower())
-    if found is None:
+        builtin = _NAMES.get(fmt.lower())
+        if builtin is not None:
+            return builtin
+        plugin = _plugin_format(fmt)
+        if plugin is None:
+            raise UsageError(f"unknown input format: {fmt}", hint=_choices())
+        return plugin
+    suffix = path.suffix.lower()
+    found = SUFFIXES.get(suffix)
+    if found is not None:
+        return found
+    plugin = _plugin_format(suffix) if suffix else None
+    if plugin is None:
         raise UsageError(
             f"cannot tell the format of {path.name} from its suffix",
-            hint=f"pass --format ({', '.join(INPUT_FORMATS)})",
+            hint=f"pass --format: {_choices()}",
         )
-    return found
+    return plugin
+
+
+def _plugin_format(name: str) -> ImportFormat | None:
+    from zen import plugins
+
+    return plugins.import_format(name)
+
+
+def _choices() -> str:
+    """The formats to choose from: built in, then plugins', then broken plugins."""
+    from zen import plugins
+
+    loaded = plugins.load()
+    # A plugin format with a built-in name is never used: do not offer it.
+    extra = [fmt.name for fmt in loaded.import_formats() if fmt.name.lower() not in INPUT_FORMATS]
+    hint = f"choose one of {', '.join(INPUT_FORMATS)} (built in)"
+    hint += f"; {', '.join(extra)} (plugins)" if extra else "; no plugin adds import formats"
+    if loaded.failures:
+        hint += f"; {len(loaded.failures)} plugin problem(s): see `zen plugins`"
+    return hint
 
 
 def check_input(path: Path) -> None:
@@ -128,8 +174,10 @@ def _near_file(path: Path) -> str | None:
 
 def open_reader(path: Path, fmt: str | None = None) -> Reader:
     """A reader for ``path`` in ``fmt`` (default: from the suffix), after checks."""
-    chosen = input_format(path, fmt)
+    chosen = _resolve(path, fmt)
     check_input(path)
+    if not isinstance(chosen, str):
+        return PluginReader(path, chosen)
     if chosen in ("csv", "tsv"):
         return CsvReader(path, chosen)
     return JsonReader(path, chosen)
@@ -164,10 +212,11 @@ class CsvReader:
     """Rows of a CSV or TSV file with a header line; blank lines are skipped."""
 
     textual = True
+    header_line: int | None = 1
 
     def __init__(self, path: Path, fmt: InputFormat) -> None:
         self.path = path
-        self.format = fmt
+        self.format: str = fmt
         self.delimiter = "\t" if fmt == "tsv" else ","
         self._header: list[str] | None = None
 
@@ -250,10 +299,11 @@ class JsonReader:
     """Objects of a JSON array or of JSON lines; each object is one row."""
 
     textual = False
+    header_line: int | None = None
 
     def __init__(self, path: Path, fmt: InputFormat) -> None:
         self.path = path
-        self.format = fmt
+        self.format: str = fmt
 
     def header(self) -> None:
         """JSON objects name their keys row by row: a scan is needed."""
@@ -330,3 +380,162 @@ def _decoding_error(path: Path) -> DataFormatError:
 
 def _no_tick(_position: int) -> None:
     return None
+
+
+# -- plugin formats --------------------------------------------------------------------
+
+
+class PluginReader:
+    """Rows from a plugin's import format: ``read(path)`` gives column names and rows.
+
+    Values are stored the way SQLite takes them (:func:`plugin_cell`). Column
+    types follow the CSV rules on each value's text form, so a text ``"007"``
+    stays TEXT, ``"42"`` or ``42`` make INTEGER, and an empty string is NULL in
+    a number column. Rows have no line numbers: errors name the row instead.
+    """
+
+    textual = True
+    header_line: int | None = None
+
+    def __init__(self, path: Path, spec: ImportFormat) -> None:
+        self.path = path
+        self.format: str = spec.name
+        self._spec = spec
+        self._size = path.stat().st_size
+        self._header: list[str] | None = None
+        self._pending: Iterable[Any] | None = None  # rows of the read that gave the header
+        self._total: int | None = None  # rows, once a pass has counted them
+
+    def header(self) -> list[str]:
+        """The format's column names, checked (non-empty, distinct)."""
+        if self._header is None:
+            columns, self._pending = self._read()
+            self._header = self._check_columns(columns)
+        return self._header
+
+    def scan(self, tick: Tick) -> list[tuple[str, str]]:
+        """Read every row: the column names with each column's inferred type."""
+        names = self.header()
+        inference = CsvInference(len(names))
+        for chunk in self.chunks(names, tick):
+            inference.add([[_cell_text(value) for value in row] for row in chunk])
+        return list(zip(names, inference.types(), strict=True))
+
+    def chunks(self, names: Sequence[str], tick: Tick) -> Iterator[Sequence[Sequence[Any]]]:
+        """Rows as tuples of storable values, each checked to have one per column."""
+        width = len(self.header())
+        rows, self._pending = self._pending, None
+        iterator = self._call(iter, rows if rows is not None else self._read()[1])
+        done = 0
+        while chunk := self._call(list, itertools.islice(iterator, CHUNK_ROWS)):
+            yield [self._row(row, width, done + number) for number, row in enumerate(chunk)]
+            done += len(chunk)
+            tick(self._size * done // self._total if self._total else 0)
+        self._total = done
+        tick(self._size)
+
+    def line_of(self, index: int) -> int | None:
+        """Plugin rows have no known line."""
+        return None
+
+    def _read(self) -> tuple[Sequence[Any], Iterable[Any]]:
+        found = self._call(self._spec.read, self.path)
+        if not (isinstance(found, tuple) and len(found) == 2):
+            raise self._failed(TypeError("read() must return (columns, rows)"))
+        columns, rows = found
+        return columns, rows
+
+    def _call(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run plugin code; its errors (other than zen's own) name the format and file."""
+        try:
+            return func(*args)
+        except ZenError:
+            raise
+        except Exception as exc:
+            raise self._failed(exc) from None
+
+    def _failed(self, exc: Exception) -> DataFormatError:
+        return DataFormatError(
+            f"the {self.format} reader failed: {type(exc).__name__}: {exc}",
+            path=str(self.path),
+            hint=f"check that the file is valid {self.format}; if it is, "
+            f"{_owner(self.format)} has a bug",
+        )
+
+    def _check_columns(self, columns: Any) -> list[str]:
+        names = list(columns) if _is_row(columns) else []
+        if not names or not all(isinstance(name, str) and name.strip() for name in names):
+            wanted = "expected a list of column names"
+            raise self._failed(TypeError(f"{wanted}, got the {_value_name(columns)}"))
+        seen: dict[str, str] = {}
+        for name in names:
+            other = seen.get(name.lower())
+            seen[name.lower()] = name
+            if other is not None:
+                raise DataFormatError(
+                    f"duplicate column name {name!r} (also {other!r})",
+                    path=str(self.path),
+                    hint="column names must differ (SQLite ignores their case)",
+                )
+        return names
+
+    def _row(self, row: Any, width: int, index: int) -> tuple[Any, ...]:
+        values = tuple(row) if _is_row(row) else None
+        if values is not None and len(values) == width:
+            return tuple(map(plugin_cell, values))
+        got = f"{len(values)} value(s)" if values is not None else f"the {_value_name(row)}"
+        raise DataFormatError(
+            f"row {index + 1}: got {got}, expected {width} ({', '.join(self.header())})",
+            path=str(self.path),
+        )
+
+
+def plugin_cell(value: Any) -> Any:
+    """A value a plugin read, as SQLite stores it (dates and decimals as their text).
+
+    Example:
+        >>> plugin_cell(True), plugin_cell({"a": 1}), plugin_cell(2**64), plugin_cell(1.5)
+        (1, '{"a":1}', '18446744073709551616', 1.5)
+    """
+    if value is None or isinstance(value, str | float | bytes):
+        return value
+    if isinstance(value, bool | int):
+        return json_cell(int(value))
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    return str(value)
+
+
+def _value_name(value: Any) -> str:
+    import reprlib
+
+    return f"{type(value).__name__} {reprlib.repr(value)}"
+
+
+def _is_row(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
+def _cell_text(value: Any) -> str:
+    """A stored value's text, for type inference (bytes are never a number)."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return repr(value) if isinstance(value, float) else "\x00"
+
+
+def _owner(name: str) -> str:
+    """``plugin 'x'``: the plugin that provides import format ``name``."""
+    from zen import plugins
+
+    loaded = plugins.loaded()
+    provided = loaded.provided.items() if loaded is not None else ()
+    for plugin, hooks in provided:
+        if name in hooks.get("zen_import_formats", ()):
+            return f"plugin {plugin!r}"
+    return "the plugin"
