@@ -240,14 +240,20 @@ def records_check(db: Any, count: int, *, commits: bool) -> Callable[[object], N
     return check
 
 
-def zen_commits(ctx: Context, commits: int) -> Path:
-    """A 1,000-row people database (policy ``transaction``) after ``commits`` 1-row commits."""
-    key = (ctx.work, commits, "commits")
+def zen_commits(ctx: Context, commits: int, hot: int | None = None) -> Path:
+    """A 1,000-row people database (policy ``transaction``) after ``commits`` 1-row commits.
+
+    With ``hot``, every commit updates one of the first ``hot`` rows, so the net change
+    from the root stays ``hot`` rows however long the history.
+    """
+    key = (ctx.work, commits, f"commits-{hot}")
     if key not in _ZEN_CACHE:
-        path = ctx.copy(zen_people(ctx, 1_000, "transaction"), f"zen-commits-{commits}.db")
+        name = f"zen-commits-{commits}-{hot}.db"
+        path = ctx.copy(zen_people(ctx, 1_000, "transaction"), name)
         with open_zen(path) as db:
             for salt in range(commits):
-                db.sql(update_ids(spread_ids(1_000, 1, salt)))
+                ids = [salt % hot + 1] if hot else spread_ids(1_000, 1, salt)
+                db.sql(update_ids(ids))
             flush_owed(db)
         _ZEN_CACHE[key] = path
     return _ZEN_CACHE[key]

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 
 import apsw
 
+from zen.history import runs, store
 from zen.history import schema as sch
-from zen.history import store
 from zen.history.errors import HistoryError, WorkingCopyConflictError
 from zen.history.net import normalize
 from zen.history.steps import RowsStep, Step, decode_steps, invert_steps
@@ -61,7 +61,17 @@ def path(
 
 
 def path_steps(conn: apsw.Connection, src: int | None, dst: int | None) -> list[Step]:
-    """The steps that turn state ``src`` into state ``dst`` (rows runs merged)."""
+    """The steps that turn state ``src`` into state ``dst`` (rows runs merged).
+
+    A far ancestor (or descendant) is reached through skip-delta runs
+    (:mod:`zen.history.runs`): O(log n) merged runs instead of n records.
+    """
+    a, b = _header(conn, src), _header(conn, dst)
+    depth_a, depth_b = (a.depth if a else 0), (b.depth if b else 0)
+    if abs(depth_a - depth_b) > runs.FAR:
+        far = _far_path(conn, a, b)
+        if far is not None:
+            return far
     up, down = path(conn, src, dst)
     steps: list[Step] = []
     for record in up:
@@ -69,6 +79,21 @@ def path_steps(conn: apsw.Connection, src: int | None, dst: int | None) -> list[
     for record in down:
         steps.extend(decode_steps(store.record_data(conn, record)))
     return normalize(steps)
+
+
+def _far_path(
+    conn: apsw.Connection, a: store.Record | None, b: store.Record | None
+) -> list[Step] | None:
+    """The steps from ``a`` to ``b`` when one is an ancestor of the other (else None)."""
+    if (a.depth if a else 0) >= (b.depth if b else 0):
+        top, parts = runs.up_steps(conn, a, b.depth if b else 0) if a else (None, [])
+        if (top.id if top else None) != (b.id if b else None):
+            return None
+        return normalize([step for part in parts for step in invert_steps(part)])
+    top, parts = runs.up_steps(conn, b, a.depth if a else 0) if b else (None, [])
+    if (top.id if top else None) != (a.id if a else None):
+        return None
+    return normalize([step for part in reversed(parts) for step in part])
 
 
 @contextmanager
