@@ -318,7 +318,16 @@ class Database:
         """
         from zen.io.importer import import_file
 
-        return import_file(self.engine, table, Path(path), fmt=format, pk=pk, progress=progress)
+        with self._labelled(f"import {Path(path).name} into {table}"):
+            return import_file(self.engine, table, Path(path), fmt=format, pk=pk, progress=progress)
+
+    def _labelled(self, message: str) -> AbstractContextManager[None]:
+        """With history, the transactions run inside are recorded with ``message``."""
+        if self._history is None:
+            from contextlib import nullcontext
+
+            return nullcontext()
+        return self.history.labelled(message)
 
     def export(
         self,

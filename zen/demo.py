@@ -89,7 +89,7 @@ def steps() -> list[Step]:
     return [
         Step(
             "Create a database",
-            "A plain SQLite file (WAL mode) and a zen.toml beside it.",
+            "A plain SQLite file (WAL mode) with history on, and a zen.toml beside it.",
             ("init", db),
         ),
         Step(
@@ -182,6 +182,43 @@ def steps() -> list[Step]:
                 "--format",
                 "markdown",
             ),
+        ),
+        Step(
+            "Every change is history",
+            "Each write transaction was recorded as a commit, in demo.db itself.",
+            ("log", "-n", "4"),
+        ),
+        Step(
+            "An expensive mistake",
+            "Oops: every price times ten.",
+            ("sql", db, "UPDATE books SET price = round(price * 10, 2)"),
+        ),
+        Step(
+            "What changed",
+            "Row-level diff between two commits, cell by cell.",
+            ("diff", "HEAD~1", "HEAD", "--table", "books", "--stat"),
+        ),
+        Step(
+            "Time travel in SQL",
+            "AS OF reads a table as it was at any commit (or time).",
+            (
+                "sql",
+                db,
+                "SELECT n.id, o.price AS before, n.price AS now FROM books n "
+                "JOIN books AS OF 'HEAD~1' o ON o.id = n.id ORDER BY n.id LIMIT 3",
+                "--format",
+                "table",
+            ),
+        ),
+        Step(
+            "Rewind",
+            "The working copy goes back; the rewind is a commit too, so it can be undone.",
+            ("rewind", "HEAD~1"),
+        ),
+        Step(
+            "Prices are back",
+            "Only the changed rows were touched.",
+            ("sql", db, "SELECT id, price FROM books ORDER BY id LIMIT 3", "--format", "table"),
         ),
         Step("The schema", "Plain SQLite DDL: any SQLite tool can open demo.db.", ("schema", db)),
     ]

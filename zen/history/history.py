@@ -270,13 +270,24 @@ class History(RefsMixin):
         head = cm.head_commit(self.conn)
         if cm.pending_records(self.conn, head.record if head else None):
             self.commit(f"state before: {message}")
-        self.capture.label = message
+        with self.labelled(message):
+            yield
+        if self._policy == "explicit":
+            self.commit(message)
+
+    @contextmanager
+    def labelled(self, message: str) -> Iterator[None]:
+        """Transactions recorded inside get ``message`` (their commit message).
+
+        Example:
+            >>> with history.labelled("import books.csv into books"):  # doctest: +SKIP
+            ...     db.import_file("books", "books.csv")
+        """
+        previous, self.capture.label = self.capture.label, message
         try:
             yield
         finally:
-            self.capture.label = None
-        if self._policy == "explicit":
-            self.commit(message)
+            self.capture.label = previous
 
     # -- commits -----------------------------------------------------------------
 
