@@ -7,14 +7,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import apsw
-
 from zen.engine.core import Engine
 from zen.history import commits as cm
-from zen.history import external, store
-from zen.history import schema as sch
+from zen.history import store
 from zen.history.apply import apply_steps, path_steps, raw_apply_mode
 from zen.history.capture import Capture
+from zen.history.checkout import after_apply, row_count
 from zen.history.refs import State
 from zen.history.steps import RowsStep, Step, encode_steps
 
@@ -75,38 +73,14 @@ def rewind(
             return RewindResult(target.label, None, 0, 0)
         steps = path_steps(conn, last.id if last else None, target.record)
         apply_steps(conn, steps)
-        engine.notify_applied(_tables(steps))
-        if _schema_count(steps) and external.installed(conn):
-            current = sch.snapshot(conn)
-            external.sync(conn, current)
-            external.store_schema(conn, int(conn.execute("PRAGMA schema_version").get), current)
-            capture.version = None
-            capture.triggers.forget()
+        after_apply(engine, capture, steps)
         message = f"rewind to {target.label}"
         store.append_record(conn, "rewind", encode_steps(steps), note=message)
         expect = (
             cm.commit_tree(conn, cm.load_commit(conn, target.commit)) if target.commit else None
         )
         commit = cm.make_commit(conn, message, author=author, allow_empty=True, expect_tree=expect)
-        return RewindResult(target.label, commit, _row_count(steps), _schema_count(steps))
-
-
-def _tables(steps: list[Step]) -> frozenset[str]:
-    found: set[str] = set()
-    for step in steps:
-        if isinstance(step, RowsStep):
-            found.update(change.name for change in apsw.Changeset.iter(step.changeset))
-        else:
-            found.update(step.tables())
-    return frozenset(found)
-
-
-def _row_count(steps: list[Step]) -> int:
-    total = 0
-    for step in steps:
-        if isinstance(step, RowsStep):
-            total += sum(1 for _ in apsw.Changeset.iter(step.changeset))
-    return total
+        return RewindResult(target.label, commit, row_count(steps), _schema_count(steps))
 
 
 def _schema_count(steps: list[Step]) -> int:

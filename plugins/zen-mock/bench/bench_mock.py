@@ -14,7 +14,8 @@ from zen_mock import fill
 
 import zen
 
-SCHEMA = Path(__file__).with_name("schema10.sql")
+# The 10-table schema of the tests (one copy, kept in the fixtures).
+SCHEMA = Path(__file__).parents[1] / "tests" / "fixtures" / "schemas" / "shop.sql"
 
 
 def main() -> None:
