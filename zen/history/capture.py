@@ -286,7 +286,7 @@ class Capture:
             if changeset:
                 steps.append(RowsStep(changeset))
         self.triggers.update(conn, version)
-        steps = normalize(steps)
+        steps = normalize(steps) if steps else steps
         if not steps:
             return version, None
         note = external.summary(counts, steps)
