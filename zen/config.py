@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,6 +207,10 @@ def user_file() -> Path:
         >>> user_file().name
         'config.toml'
     """
+    if sys.platform.startswith("linux"):
+        # platformdirs' answer on Linux, without importing it on every start-up.
+        base = os.environ.get("XDG_CONFIG_HOME", "").strip() or "~/.config"
+        return Path(base).expanduser() / "zen" / USER_FILE
     from platformdirs import user_config_path
 
     return user_config_path("zen", appauthor=False) / USER_FILE
@@ -219,6 +223,8 @@ def load(path: Path) -> dict[str, Any]:
         >>> load(Path("zen.toml"))  # doctest: +SKIP
         {'database': 'app.db'}
     """
+    import tomllib  # only when a settings file exists: start-up time is a feature
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -522,6 +528,8 @@ def _without_key(lines: list[str], spec: Key) -> list[str]:
 
 
 def _verify(path: Path, text: str, spec: Key, literal: str | None) -> None:
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:

@@ -54,3 +54,13 @@ def test_as_of_nearest_rows_of_a_past_state(tmp_path: Path) -> None:
         ).fetchall()
         assert past == [(3,)]
         assert db.vector("docs").search(query, k=1)[0].rowid >= 25
+
+
+def test_rewind_after_touching_the_vector_layer_without_indexes(tmp_path: Path) -> None:
+    with zen.open(tmp_path / "app.db") as db:
+        db.enable_history()
+        db.script("CREATE TABLE t(id INTEGER PRIMARY KEY, v)")
+        db.sql("INSERT INTO t VALUES (1, 'a')")
+        assert db.vectors.specs() == []  # the layer is attached, the database has no index
+        db.history.rewind("HEAD~1")
+        assert db.sql("SELECT count(*) FROM t").scalar() == 0

@@ -4,10 +4,28 @@ from __future__ import annotations
 
 import typer
 
-from zen.cli import demo, inspect, migrate, setup, shell, sql, transfer, vector
+from zen.cli import (
+    branch,
+    config,
+    demo,
+    git,
+    history,
+    inspect,
+    migrate,
+    plugins,
+    setup,
+    shell,
+    sql,
+    transfer,
+    tui,
+    vector,
+    watch,
+)
 
 app = typer.Typer(
     name="zen",
+    # Adds plugin commands (entry points `zen.plugins`) only when a name is not built in.
+    cls=plugins.PluginGroup,
     help="A terminal-first toolkit for SQLite. Run `zen demo` for a tour.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -34,5 +52,21 @@ def _root(
     """A terminal-first toolkit for SQLite. Run `zen demo` for a tour."""
 
 
-for _module in (setup, sql, shell, inspect, transfer, migrate, vector, demo):
+for _module in (
+    setup,
+    sql,
+    shell,
+    inspect,
+    transfer,
+    history,
+    branch,
+    git,
+    migrate,
+    vector,
+    watch,
+    config,
+    plugins,
+    tui,
+    demo,
+):
     _module.register(app)

@@ -167,6 +167,10 @@ class _Watch(TransactionObserver):
 
     def applied(self, engine: Engine, tables: frozenset[str]) -> None:
         """Mark the indexes of ``tables`` for a re-check (inside the transaction)."""
+        from zen.vector import has_indexes
+
+        if not has_indexes(engine.conn):
+            return  # the layer was opened on a database without vector indexes
         for table in tables:
             engine.conn.execute(
                 f"UPDATE {store.INDEXES} SET epoch = epoch + 1 WHERE tbl = ?", (table,)
