@@ -19,17 +19,7 @@ from zen.shell.output import Terminal
 from zen.shell.session import Session
 from zen.shell.settings import Settings
 
-SHOP_SCHEMA = """
-CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT, age INTEGER);
-CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id),
-                    total REAL, created TEXT);
-CREATE VIEW big_spenders AS SELECT user_id, sum(total) AS spent FROM orders GROUP BY user_id;
-CREATE INDEX orders_by_user ON orders(user_id);
-INSERT INTO users(name, email, age) VALUES ('ada', 'ada@example.com', 36),
-    ('linus', NULL, 28), ('grace', 'grace@example.com', 45);
-INSERT INTO orders(user_id, total, created) VALUES (1, 9.5, '2024-01-02'),
-    (1, 20.0, '2024-02-03'), (3, 5.25, '2024-03-04');
-"""
+SHOP_SCHEMA = (Path(__file__).parents[1] / "fixtures" / "shop.sql").read_text("utf-8")
 
 # A query that never ends on its own: only Ctrl-C (or closing the pager) stops it.
 ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "

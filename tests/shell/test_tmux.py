@@ -5,58 +5,14 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-
-class Screen:
-    """One tmux session on a private server, running a command in a 120x40 terminal."""
-
-    def __init__(self, command: str, env: dict[str, str]) -> None:
-        self.socket = f"zen-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.env = env
-        self._tmux("new-session", "-d", "-x", "120", "-y", "40", "-s", "main", command)
-
-    def _tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=10,
-        )
-
-    def keys(self, *keys: str) -> None:
-        self._tmux("send-keys", "-t", "main", *keys)
-
-    def type(self, text: str) -> None:
-        # tmux reads an argument ending in ";" as a command separator unless escaped.
-        literal = text[:-1] + "\\;" if text.endswith(";") else text
-        self._tmux("send-keys", "-t", "main", "-l", literal)
-
-    def text(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", "main").stdout
-
-    def alive(self) -> bool:
-        return self._tmux("has-session", "-t", "main").returncode == 0
-
-    def wait(self, check: Callable[[str], bool], what: str, seconds: float = 15) -> str:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            screen = self.text()
-            if check(screen):
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f"the screen never showed {what}:\n{self.text()}")
-
-    def close(self) -> None:
-        self._tmux("kill-server")
+from tests.tmux import Screen
 
 
 @pytest.fixture

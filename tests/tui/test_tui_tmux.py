@@ -5,53 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import subprocess
 import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-
-class Terminal:
-    """A private tmux server running one command in an 80x24 window."""
-
-    def __init__(self, command: str, env: dict[str, str]) -> None:
-        self.socket = f"zen-tui-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.env = env
-        self._tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "main", command)
-
-    def _tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=10,
-        )
-
-    def keys(self, *keys: str) -> None:
-        self._tmux("send-keys", "-t", "main", *keys)
-
-    def type(self, text: str) -> None:
-        self._tmux("send-keys", "-t", "main", "-l", text)
-
-    def text(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", "main").stdout
-
-    def wait(self, check: Callable[[str], bool], what: str, seconds: float = 20) -> str:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            screen = self.text()
-            if check(screen):
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f"the screen never showed {what}:\n{self.text()}")
-
-    def close(self) -> None:
-        self._tmux("kill-server")
+from tests.tmux import Screen as Terminal
 
 
 @pytest.fixture
@@ -61,7 +21,7 @@ def terminal(shop_db: Path, tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
     env.pop("NO_COLOR", None)
     command = shlex.join([sys.executable, "-m", "zen", "tui", str(shop_db)])
     # The shell stays after zen exits, so the test can see that it quit cleanly.
-    running = Terminal(f"{command}; echo zen-exited-$?; sleep 30", env)
+    running = Terminal(f"{command}; echo zen-exited-$?; sleep 30", env, width=80, height=24)
     try:
         yield running, state
     finally:
