@@ -13,6 +13,7 @@ from typing import Any
 import apsw
 
 from zen.engine import errors as zerr
+from zen.engine.catalog import affinity as _affinity
 
 # -- exceptions -------------------------------------------------------------------------
 
@@ -154,19 +155,6 @@ class _TypeObject:
 
     def __repr__(self) -> str:
         return f"<zen.dbapi type {self._name}>"
-
-
-def _affinity(decltype: str) -> str:
-    """SQLite's column affinity rules (https://sqlite.org/datatype3.html, 3.1)."""
-    if "INT" in decltype:
-        return "INTEGER"
-    if any(word in decltype for word in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if not decltype or "BLOB" in decltype:
-        return "BLOB"
-    if any(word in decltype for word in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
 
 
 STRING = _TypeObject("STRING", lambda t: _affinity(t) == "TEXT")

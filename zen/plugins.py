@@ -479,3 +479,17 @@ def _format(formats: Sequence[Any], name: str) -> Any:
         if fmt.name.lower() == wanted or wanted in (s.lower() for s in fmt.suffixes):
             return fmt
     return None
+
+
+def format_choices(kind: str, builtin: Sequence[str]) -> str:
+    """The hint for an unknown ``kind`` ("import"/"export") format: built-in names,
+    plugin names (a plugin format with a built-in name is never used: not offered),
+    and how many plugins are broken."""
+    loaded = load()
+    found = loaded.import_formats() if kind == "import" else loaded.export_formats()
+    extra = [fmt.name for fmt in found if fmt.name.lower() not in builtin]
+    hint = f"choose one of {', '.join(builtin)} (built in)"
+    hint += f"; {', '.join(extra)} (plugins)" if extra else f"; no plugin adds {kind} formats"
+    if loaded.failures:
+        hint += f"; {len(loaded.failures)} plugin problem(s): see `zen plugins`"
+    return hint

@@ -104,3 +104,22 @@ def schema_sql(conn: apsw.Connection, table: str | None = None) -> str:
         exact = resolve_table(conn, table)
         chosen = [o for o in chosen if o.table == exact]
     return "\n".join(f"{o.sql};" for o in chosen if o.sql)
+
+
+def affinity(declared: str) -> str:
+    """SQLite's type affinity of a declared type (section 3.1 of the datatype doc).
+
+    Example:
+        >>> affinity("VARCHAR(10)"), affinity("BIGINT"), affinity("")
+        ('TEXT', 'INTEGER', 'BLOB')
+    """
+    kind = declared.upper()
+    if "INT" in kind:
+        return "INTEGER"
+    if any(word in kind for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if not kind or "BLOB" in kind:
+        return "BLOB"
+    if any(word in kind for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"

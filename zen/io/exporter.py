@@ -83,17 +83,9 @@ def _plugin_format(fmt: str) -> zen_plugins.ExportFormat:
 
 
 def _choices() -> str:
-    """The hint for an unknown format: built-in names, plugin names, broken plugins."""
-    from zen import plugins
+    from zen.plugins import format_choices
 
-    loaded = plugins.load()
-    # A plugin format with a built-in name is never used: do not offer it.
-    extra = [fmt.name for fmt in loaded.export_formats() if fmt.name.lower() not in EXPORT_FORMATS]
-    hint = f"choose one of {', '.join(EXPORT_FORMATS)} (built in)"
-    hint += f"; {', '.join(extra)} (plugins)" if extra else "; no plugin adds export formats"
-    if loaded.failures:
-        hint += f"; {len(loaded.failures)} plugin problem(s): see `zen plugins`"
-    return hint
+    return format_choices("export", EXPORT_FORMATS)
 
 
 def export_rows(result: Result, out: IO[str], fmt: str = "csv") -> int:

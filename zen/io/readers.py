@@ -125,17 +125,9 @@ def _plugin_format(name: str) -> ImportFormat | None:
 
 
 def _choices() -> str:
-    """The formats to choose from: built in, then plugins', then broken plugins."""
-    from zen import plugins
+    from zen.plugins import format_choices
 
-    loaded = plugins.load()
-    # A plugin format with a built-in name is never used: do not offer it.
-    extra = [fmt.name for fmt in loaded.import_formats() if fmt.name.lower() not in INPUT_FORMATS]
-    hint = f"choose one of {', '.join(INPUT_FORMATS)} (built in)"
-    hint += f"; {', '.join(extra)} (plugins)" if extra else "; no plugin adds import formats"
-    if loaded.failures:
-        hint += f"; {len(loaded.failures)} plugin problem(s): see `zen plugins`"
-    return hint
+    return format_choices("import", INPUT_FORMATS)
 
 
 def check_input(path: Path) -> None:

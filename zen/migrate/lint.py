@@ -18,6 +18,7 @@ from typing import Any
 
 import apsw
 
+from zen.engine.catalog import affinity
 from zen.engine.catalog import quote_identifier as q
 from zen.migrate.differ import SchemaDiff, TableDiff
 from zen.migrate.model import ColumnInfo, IndexInfo, TableInfo
@@ -158,25 +159,6 @@ def _column_findings(
         message = f"{where} changes type from {old.type or 'none'} to {new.type or 'none'}"
         found.append(Finding(WARNING, where, message, "values that do not fit may change or fail"))
     return found
-
-
-def affinity(declared: str) -> str:
-    """SQLite's type affinity for a declared type (section 3.1 of the datatype doc).
-
-    Example:
-        >>> affinity("VARCHAR(10)"), affinity("BIGINT"), affinity("")
-        ('TEXT', 'INTEGER', 'BLOB')
-    """
-    kind = declared.upper()
-    if "INT" in kind:
-        return "INTEGER"
-    if any(word in kind for word in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if not kind or "BLOB" in kind:
-        return "BLOB"
-    if any(word in kind for word in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
 
 
 _WIDER = {"BLOB": 4, "TEXT": 3, "NUMERIC": 2, "REAL": 2, "INTEGER": 1}

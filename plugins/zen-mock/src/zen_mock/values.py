@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
+from zen.engine.catalog import affinity
+
 if TYPE_CHECKING:
     from faker import Faker
 
@@ -311,25 +313,6 @@ _NUMBERS: tuple[tuple[str, float, float, int | None], ...] = (
     (r"weight|height|width|length|depth|duration", 1, 200, 1),
 )
 _BOOLEAN = re.compile(r"^(is|has|can|should|allow)_|(active|enabled|verified|flag|deleted)$")
-
-
-def affinity(declared: str) -> str:
-    """SQLite's type affinity of a declared type (INTEGER, TEXT, BLOB, REAL, NUMERIC).
-
-    Example:
-        >>> affinity("VARCHAR(20)"), affinity("BIGINT"), affinity("")
-        ('TEXT', 'INTEGER', 'BLOB')
-    """
-    upper = declared.upper()
-    if "INT" in upper:
-        return "INTEGER"
-    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if not upper or "BLOB" in upper:
-        return "BLOB"
-    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
 
 
 def for_column(name: str, declared: str, pools: Pools, hints: Hints) -> Generator:
