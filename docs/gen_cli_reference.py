@@ -50,11 +50,9 @@ def _root_command() -> Any:
     saved = os.environ.get("ZEN_NO_PLUGINS")
     os.environ["ZEN_NO_PLUGINS"] = "1"  # built-in commands only, whatever is installed
     try:
-        from typer.main import get_command
+        from zen.cli.app import root_command
 
-        from zen.cli.app import app
-
-        return get_command(app)
+        return root_command()
     finally:
         if saved is None:
             del os.environ["ZEN_NO_PLUGINS"]

@@ -181,12 +181,10 @@ def test_cli_reference_is_fresh() -> None:
 
 
 def test_cli_reference_covers_every_builtin_command() -> None:
-    from typer.main import get_command
-
-    from zen.cli.app import app
+    from zen.cli.app import root_command
 
     page = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
-    root = get_command(app)
+    root = root_command()
     for name, command in root.commands.items():  # type: ignore[attr-defined]
         assert f"## `zen {name}`" in page
         for sub in getattr(command, "commands", {}):

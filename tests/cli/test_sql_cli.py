@@ -179,9 +179,7 @@ def test_version(run_zen: ZenRunner) -> None:
 
 
 def test_every_command_has_help_with_an_example(run_zen: ZenRunner) -> None:
-    from typer.main import get_command
-
-    from zen.cli.app import app
+    from zen.cli.app import root_command
 
     def paths(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
         found = []
@@ -191,7 +189,7 @@ def test_every_command_has_help_with_an_example(run_zen: ZenRunner) -> None:
                 found.extend(paths(command, (*prefix, name)))
         return found
 
-    commands = paths(get_command(app))
+    commands = paths(root_command())
     assert commands, "no commands registered"
     for path in commands:
         done = run_zen(*path, "--help", env={"COLUMNS": "120"})

@@ -9,15 +9,8 @@ from pathlib import Path
 
 import pytest
 
-# Runs the zen CLI with the migrate group registered (it may not be in zen.cli.app yet).
-_MAIN = (
-    "from zen.cli import main, migrate\n"
-    "from zen.cli.app import app\n"
-    "if not any(g.name == 'migrate' for g in app.registered_groups):\n"
-    "    migrate.register(app)\n"
-    "import sys; sys.argv[0] = 'zen'\n"
-    "main()\n"
-)
+# Runs the zen CLI as the console script does.
+_MAIN = "import sys; sys.argv[0] = 'zen'\nfrom zen.cli import main\nmain()\n"
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 
