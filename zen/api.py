@@ -32,6 +32,7 @@ from zen.engine.interrupt import InterruptGuard
 if TYPE_CHECKING:
     from zen.engine.expert import IndexAdvice
     from zen.engine.plan import QueryPlan
+    from zen.engine.statements import Statement
     from zen.history.attach import LazyHistory
     from zen.history.history import History, Policy
     from zen.io.exporter import ExportFormat
@@ -41,6 +42,13 @@ if TYPE_CHECKING:
 
 _HISTORY_SQL = re.compile(r"\bas\s+of\b|zen_", re.IGNORECASE)
 _AS_OF = re.compile(r"\bas\s+of\b", re.IGNORECASE)
+_PLAIN_CACHE = 512
+
+
+def _never_rewritten(sql: str) -> bool:
+    """True when ``sql`` cannot hold ``AS OF`` or a ``zen_`` function (no rewrite needed)."""
+    low = sql.lower()
+    return "zen_" not in low and "of" not in low
 
 
 class Database:
@@ -69,6 +77,8 @@ class Database:
     ) -> None:
         self.engine = Engine(path, read_only=read_only, create=create)
         self.dialect = dialect
+        # SQL text -> its one Statement, for texts no rewrite can touch (the hot path).
+        self._plain: dict[str, Statement] = {}
         from zen.history.attach import attach as attach_history
         from zen.vector import attach  # one schema look-up; numpy and annoy stay unloaded
 
@@ -95,7 +105,20 @@ class Database:
             >>> db.sql("select :n * 2", {"n": 21}).scalar()  # doctest: +SKIP
             42
         """
+        if dialect is None and self.dialect is None:
+            statement = self._plain.get(sql)
+            if statement is not None:
+                return self.engine.execute(statement, params)
+            if _never_rewritten(sql):
+                return self.engine.execute(self._remember(sql), params)
         return self.engine.query(self.to_sqlite(sql, dialect), params)
+
+    def _remember(self, sql: str) -> Statement:
+        statement = self.engine.statement(sql)
+        if len(self._plain) >= _PLAIN_CACHE:
+            self._plain.clear()
+        self._plain[sql] = statement
+        return statement
 
     def run(
         self, sql: str, params: Params = None, *, dialect: str | None = None
@@ -127,8 +150,7 @@ class Database:
         return transpile(sql, chosen)
 
     def _with_history(self, sql: str) -> str:
-        low = sql.lower()
-        if "zen_" not in low and "of" not in low:  # the usual case, without a regex
+        if _never_rewritten(sql):  # the usual case, without a regex
             return sql
         if not _HISTORY_SQL.search(sql):
             return sql

@@ -59,24 +59,37 @@ class Result:
         self,
         cursor: apsw.Cursor,
         statement: Statement,
-        columns: list[str],
-        decltypes: list[str | None],
+        description: Sequence[tuple[str, str | None]],
         read_only: bool,
         changes: int,
     ) -> None:
         self._cursor = cursor
         self._statement = statement
+        self._description = description
         self.sql = statement.text
-        self.columns = columns
-        self.decltypes = decltypes
         self.read_only = read_only
         self.changes = changes
         self._consumed = False
 
     @property
+    def description(self) -> Sequence[tuple[str, str | None]]:
+        """``(name, declared type)`` for each column."""
+        return self._description
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names (empty for statements that return no rows)."""
+        return [d[0] for d in self._description]
+
+    @property
+    def decltypes(self) -> list[str | None]:
+        """Declared types of the columns (None for expressions)."""
+        return [d[1] for d in self._description]
+
+    @property
     def has_rows(self) -> bool:
         """True when the statement produces a result set (it has columns)."""
-        return bool(self.columns)
+        return bool(self._description)
 
     def __iter__(self) -> Iterator[Row]:
         if self._consumed:
@@ -153,13 +166,33 @@ class Engine:
             UsageError: ``sql`` holds more than one statement (use :meth:`run`).
             SqlError: SQLite rejected the statement.
         """
+        return self.execute(self.statement(sql), params)
+
+    def statement(self, sql: str) -> Statement:
+        """``sql`` parsed as exactly one statement (to run with :meth:`execute`).
+
+        Raises:
+            UsageError: ``sql`` holds more than one statement, or none.
+        """
         statements = split_statements(sql)
         if len(statements) != 1:
             raise UsageError(
                 f"expected one SQL statement, got {len(statements)}",
                 hint="use run() or script() for several statements",
             )
-        return self._execute(statements[0], params)
+        return statements[0]
+
+    def execute(self, statement: Statement, params: Params = None) -> Result:
+        """Run one parsed statement, as :meth:`query` does (observers see it)."""
+        if not self._observers:
+            return self._run_statement(statement, params)
+        if statement.controls_transaction:
+            return self._control(statement, params, statement.head)
+        if self.conn.get_autocommit():  # no transaction is open
+            if statement.looks_read_only or self.read_only:
+                return self._run_statement(statement, params)
+            return self._wrapped(statement, params)
+        return self._observed(statement, params)
 
     def run(self, sql: str, params: Params = None) -> Iterator[Result]:
         """Run a script statement by statement, yielding each statement's result.
@@ -191,7 +224,7 @@ class Engine:
 
     def _run_each(self, statements: list[Statement], params: Params) -> Iterator[Result]:
         for statement in statements:
-            result = self._execute(statement, params)
+            result = self.execute(statement, params)
             try:
                 yield result
             finally:
@@ -220,18 +253,6 @@ class Engine:
 
     # -- statements ---------------------------------------------------------------
 
-    def _execute(self, statement: Statement, params: Params) -> Result:
-        if not self._observers:
-            return self._run_statement(statement, params)
-        head = statement.head
-        if statement.controls_transaction:
-            return self._control(statement, params, head)
-        if not self.in_transaction and not statement.looks_read_only and not self.read_only:
-            return self._wrapped(statement, params)
-        if not self.in_transaction:
-            return self._run_statement(statement, params)
-        return self._observed(statement, params)
-
     def _observed(self, statement: Statement, params: Params) -> Result:
         self._notify("before_statement", statement, params)
         try:
@@ -247,15 +268,8 @@ class Engine:
         with self.transaction():
             result = self._observed(statement, params)
             rows = list(result)
-        buffered = Result(
-            cast(apsw.Cursor, BufferedRows(rows)),
-            statement,
-            result.columns,
-            result.decltypes,
-            result.read_only,
-            result.changes,
-        )
-        return buffered
+        rows_cursor = cast(apsw.Cursor, BufferedRows(rows))
+        return Result(rows_cursor, statement, result.description, result.read_only, result.changes)
 
     def _control(self, statement: Statement, params: Params, head: str) -> Result:
         was_open = self.in_transaction
@@ -318,18 +332,14 @@ class Engine:
             self._notify("after_rollback")
 
     def _run_statement(self, statement: Statement, params: Params) -> Result:
-        cursor = self.conn.cursor()
-        seen: dict[str, Any] = {}
-
-        def trace(cur: apsw.Cursor, sql: str, bindings: Any) -> bool:
-            seen["description"] = cur.get_description()
-            seen["read_only"] = cur.is_readonly
-            return True
-
-        cursor.exec_trace = trace
-        before = self.conn.total_changes()
+        conn = self.conn
+        cursor = conn.cursor()
+        before = conn.total_changes()
         try:
-            self._execute_cursor(cursor, statement, params)
+            try:
+                cursor.execute(statement.text, params)
+            except apsw.SQLError as exc:
+                self._retry_with_function(cursor, statement, params, exc)
         except apsw.BindingsError as exc:
             raise UsageError(
                 f"wrong number of SQL parameters: {exc}",
@@ -342,28 +352,43 @@ class Engine:
                 f"no value for SQL parameter :{exc.args[0]}",
                 hint=f"pass it with --param {exc.args[0]}=VALUE",
             ) from None
-        cursor.exec_trace = None
-        description = seen.get("description") or ()
-        return Result(
-            cursor,
-            statement,
-            [d[0] for d in description],
-            [d[1] for d in description],
-            bool(seen.get("read_only", False)),
-            # changes() counts the statement's own rows, not those its triggers wrote;
-            # it is stale after a statement that changed nothing, hence the guard.
-            self.conn.changes() if self.conn.total_changes() != before else 0,
-        )
-
-    def _execute_cursor(self, cursor: apsw.Cursor, statement: Statement, params: Params) -> None:
         try:
-            cursor.execute(statement.text, params)
-        except apsw.SQLError as exc:
-            match = _NO_FUNCTION.search(str(exc))
-            resolver = self.function_resolver
-            if match is None or resolver is None or not resolver(match.group(1)):
-                raise
-            cursor.execute(statement.text, params)  # the function exists now: retry once
+            description, read_only = cursor.get_description(), cursor.is_readonly
+        except apsw.ExecutionCompleteError:
+            # It already ran to the end (no row): ask a second, never-run preparation.
+            description, read_only = self._metadata(statement, params)
+        # changes() counts the statement's own rows, not those its triggers wrote;
+        # it is stale after a statement that changed nothing, hence the guard.
+        changes = conn.changes() if conn.total_changes() != before else 0
+        return Result(cursor, statement, description, read_only, changes)
+
+    def _metadata(
+        self, statement: Statement, params: Params
+    ) -> tuple[Sequence[tuple[str, str | None]], bool]:
+        """A statement's columns and read-only flag, from a preparation aborted before it runs."""
+        found: list[tuple[Sequence[tuple[str, str | None]], bool]] = []
+
+        def abort(cursor: apsw.Cursor, sql: str, bindings: Any) -> bool:
+            found.append((cursor.get_description(), cursor.is_readonly))
+            return False
+
+        probe = self.conn.cursor()
+        probe.exec_trace = abort
+        try:
+            probe.execute(statement.text, params)
+        except apsw.Error:
+            pass  # ExecTraceAbort, or a schema the statement itself just changed
+        return found[0] if found else ((), False)
+
+    def _retry_with_function(
+        self, cursor: apsw.Cursor, statement: Statement, params: Params, error: apsw.SQLError
+    ) -> None:
+        """Run again once a plugin provided the missing SQL function; else re-raise."""
+        match = _NO_FUNCTION.search(str(error))
+        resolver = self.function_resolver
+        if match is None or resolver is None or not resolver(match.group(1)):
+            raise error
+        cursor.execute(statement.text, params)
 
     def _sql_error(self, exc: apsw.Error, statement: Statement) -> ZenError:
         error = from_apsw(exc, sql=statement.text, path=self.path)
