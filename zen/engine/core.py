@@ -352,6 +352,7 @@ class Engine:
                 f"no value for SQL parameter :{exc.args[0]}",
                 hint=f"pass it with --param {exc.args[0]}=VALUE",
             ) from None
+        description: Sequence[tuple[str, str | None]]
         try:
             description, read_only = cursor.get_description(), cursor.is_readonly
         except apsw.ExecutionCompleteError:
