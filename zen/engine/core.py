@@ -55,6 +55,17 @@ class Result:
         (['one'], [(1,)])
     """
 
+    # One is made per statement: slots keep that cheap on the point-lookup path.
+    __slots__ = (
+        "_consumed",
+        "_cursor",
+        "_description",
+        "_statement",
+        "changes",
+        "read_only",
+        "sql",
+    )
+
     def __init__(
         self,
         cursor: apsw.Cursor,
