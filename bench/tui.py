@@ -8,6 +8,7 @@ Bars (from the TUI issue):
   the same app that ran the query and did not scroll.
 * The first rows of a 10M-row result within 200 ms (the grid's first page).
 * The schema diff of two 200-table refs (history commits) renders within 1 s.
+* Exporting a 1M-row result to Parquet: peak memory within 100 MB of reading its first page.
 
 The scroll case runs this module as a script (``python -m bench.tui scroll DB N``):
 a headless app that runs ``select * from t`` and moves the cursor down page by page.
@@ -28,7 +29,9 @@ from typing import Any
 from bench._harness import Bar, BenchError, Call, Case, Command, Context, Suite, spawn
 from bench.shell import PromptTimer, _rows_db
 
-SUITE = Suite("tui", "zen tui: first paint, scrolling memory, first rows, schema diff")
+SUITE = Suite(
+    "tui", "zen tui: first paint, scrolling memory, Parquet export, first rows, schema diff"
+)
 
 _TABLES = 1_000
 _SCROLL_ROWS, _QUICK_SCROLL = 1_000_000, 20_000
@@ -147,12 +150,72 @@ async def _walk(grid: object, pilot: object, rows: int) -> None:
         raise SystemExit(f"the grid never showed row {rows}")
 
 
+def _moved_past(grid: Any, start: int) -> bool:
+    return bool(grid.cursor[0] > start)
+
+
 async def _until(check: Callable[[], bool], seconds: float = 60) -> None:
     for _ in range(int(seconds / 0.001)):
         if check():
             return
         await asyncio.sleep(0.001)
     raise SystemExit("the app never got there")
+
+
+# -- Parquet export memory -------------------------------------------------------------------
+
+
+def _export_command(ctx: Context, db: Path, rows: int, out: Path | None) -> list[str | Path]:
+    tail: list[str | Path] = ["parquet", db, str(rows), out] if out else ["first", db, str(rows)]
+    return [ctx.python, "-m", "bench.tui", *tail]
+
+
+@SUITE.case("parquet-export")
+def parquet_export(ctx: Context) -> Case:
+    """Peak RSS of exporting a whole result to Parquet, against reading its first page.
+
+    Both runs import pyarrow, so the difference is what the rows cost.
+    """
+    rows = ctx.size(_SCROLL_ROWS, _QUICK_SCROLL)
+    db = _rows_db(ctx, rows)
+    repo = Path(__file__).resolve().parent.parent
+    out = ctx.path("export.parquet")
+    baseline = spawn(_export_command(ctx, db, rows, None), cwd=repo).peak_rss
+    if baseline is None:
+        raise BenchError("could not measure the memory of reading the first page")
+    return Case(
+        title=f"the grid's export: `select * from t` ({rows:,} rows) to a Parquet file",
+        contenders={
+            "parquet": Command(_export_command(ctx, db, rows, out), cwd=repo),
+            "first-page": Command(_export_command(ctx, db, rows, None), cwd=repo),
+        },
+        bars=[Bar("parquet", "<", baseline + _MEMORY_HEADROOM, metric="peak_rss")],
+        repeat=ctx.repeats(2, quick=1),
+        notes=[
+            f"the bar is the first-page run's peak ({baseline / 1e6:.1f} MB) + 100 MB",
+            "row groups of 32,768 rows; the subject checks the file's row count",
+        ],
+    )
+
+
+def _export(db_path: str, rows: int, out: str | None) -> None:
+    """Read ``select * from t``'s first page; with ``out``, export every row to Parquet."""
+    # Both runs load pyarrow (tens of MB of libraries): the difference is the rows' memory.
+    import pyarrow.parquet as pq
+
+    import zen
+    from zen.tui.export import export_rows
+    from zen.tui.rows import RowSource
+
+    with zen.open(db_path, read_only=True) as db:
+        source = RowSource(db, "select * from t")
+        if out is None:
+            return
+        written = export_rows(source, Path(out))
+    if written != rows:
+        raise SystemExit(f"{written} rows written, expected {rows}")
+    if pq.ParquetFile(out).metadata.num_rows != rows:
+        raise SystemExit("the Parquet file does not hold every row")
 
 
 # -- first rows ---------------------------------------------------------------------------
@@ -250,14 +313,13 @@ def schema_diff(ctx: Context) -> Case:
 
 
 def main(argv: list[str]) -> None:
-    """``python -m bench.tui (scroll|open) DB ROWS``: the scroll case's subject."""
-    mode, db, rows = argv
+    """``python -m bench.tui (scroll|open|first|parquet) DB ROWS [OUT]``: cases' subjects."""
+    mode, db, rows, *out = argv
+    if mode in ("first", "parquet"):
+        _export(db, int(rows), out[0] if mode == "parquet" else None)
+        return
     asyncio.run(_drive(db, int(rows), mode == "scroll"))
 
 
 if __name__ == "__main__":
     main(sys.argv[1:])
-
-
-def _moved_past(grid: Any, start: int) -> bool:
-    return bool(grid.cursor[0] > start)

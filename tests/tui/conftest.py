@@ -42,6 +42,16 @@ def history_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def forked_db(history_db: Path) -> Path:
+    """``history_db`` with branch ``side`` started at HEAD~2 and one commit of its own."""
+    with zen.open(history_db) as db:
+        db.history.switch("side", create=True, start="HEAD~2")
+        db.script("INSERT INTO users(name) VALUES ('dee')")
+        db.history.switch("main")
+    return history_db
+
+
+@pytest.fixture
 def store(tmp_path: Path) -> StateStore:
     """A state folder of the test's own."""
     return StateStore(tmp_path / "state")

@@ -7,9 +7,13 @@ import functools
 import io
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console, RenderableType
+from textual.pilot import Pilot
+from textual.widget import Widget
+
+W = TypeVar("W", bound=Widget)
 
 SHOP_SCHEMA = (Path(__file__).parents[1] / "fixtures" / "shop.sql").read_text("utf-8")
 
@@ -26,6 +30,14 @@ async def until(check: Callable[[], bool], seconds: float = 10) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the app never reached the expected state")
+
+
+async def open_view(pilot: Pilot[Any], key: str, kind: type[W]) -> W:
+    """Press a view's key and wait for the view: views are built when first shown."""
+    await pilot.press(key)
+    await until(lambda: bool(pilot.app.query(kind)) and pilot.app.query_one(kind).is_mounted)
+    await pilot.pause()
+    return pilot.app.query_one(kind)
 
 
 def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:

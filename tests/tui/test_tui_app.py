@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input, OptionList, TabbedContent
 
 import zen
-from tests.tui.helpers import COUNTER, ENDLESS, plain, sync, until
+from tests.tui.helpers import COUNTER, ENDLESS, open_view, plain, sync, until
 from zen.tui.app import ZenApp
 from zen.tui.catalog import Catalog
 from zen.tui.diff_views import DataDiffView, SchemaDiffView
@@ -54,6 +54,22 @@ async def test_the_editor_has_focus_and_f5_runs(shop_db: Path, make_app: MakeApp
         await run_and_wait(app, pilot)
         assert rows(app) == [("ada",), ("linus",), ("grace",)]
         assert "3 rows" in pane(app).tab.status
+
+
+@sync
+async def test_highlighting_arrives_after_the_first_frame_and_keeps_the_typing(
+    shop_db: Path, make_app: MakeApp, store: StateStore
+) -> None:
+    store.save_tabs(["select 1;\nselect 2;"])
+    app = make_app(shop_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = app.query_one(SqlEditor)
+        assert editor.text == "select 1;\nselect 2;"  # the saved tab, loaded once
+        editor.move_cursor((1, 6))
+        editor._highlight()  # what the first refresh runs: the cursor must stay
+        assert editor.language == "sql" and editor.cursor_location == (1, 6)
+        await pilot.press("end", *" -- two")
+        assert editor.text == "select 1;\nselect 2; -- two"
 
 
 @pytest.mark.parametrize("key", ["ctrl+j", "ctrl+enter"])
@@ -271,8 +287,7 @@ async def test_a_big_catalog_opens_closed(tmp_path: Path, make_app: MakeApp) -> 
 async def test_history_view_shows_commits_and_rewinds(history_db: Path, make_app: MakeApp) -> None:
     app = make_app(history_db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f3")
-        view = app.query_one(HistoryView)
+        view = await open_view(pilot, "f3", HistoryView)
         await until(lambda: len(view.commit_ids) == 5)
         await until(lambda: "ADD COLUMN email" in plain(view.shown))
         await pilot.press("down")
@@ -298,8 +313,7 @@ async def test_history_view_shows_commits_and_rewinds(history_db: Path, make_app
 async def test_schema_diff_view(history_db: Path, make_app: MakeApp) -> None:
     app = make_app(history_db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f4")
-        view = app.query_one(SchemaDiffView)
+        view = await open_view(pilot, "f4", SchemaDiffView)
         assert app.query_one(TabbedContent).active == "schema"
         app.query_one("#schema-from", Input).value = "HEAD~1"
         app.query_one("#schema-from", Input).focus()
@@ -314,8 +328,7 @@ async def test_schema_diff_view(history_db: Path, make_app: MakeApp) -> None:
 async def test_data_diff_view(history_db: Path, make_app: MakeApp) -> None:
     app = make_app(history_db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("f6")
-        view = app.query_one(DataDiffView)
+        view = await open_view(pilot, "f6", DataDiffView)
         app.query_one("#data-from", Input).value = "HEAD~2"
         app.query_one("#data-to", Input).value = "HEAD~1"
         app.query_one("#data-from", Input).focus()
@@ -330,13 +343,23 @@ async def test_data_diff_view(history_db: Path, make_app: MakeApp) -> None:
 async def test_views_say_when_there_is_no_history(shop_db: Path, make_app: MakeApp) -> None:
     app = make_app(shop_db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f3")
-        assert "no history" in plain(app.query_one(HistoryView).shown)
-        await pilot.press("f6")
+        history = await open_view(pilot, "f3", HistoryView)
+        assert "no history" in plain(history.shown)
+        view = await open_view(pilot, "f6", DataDiffView)
         app.query_one("#data-from", Input).focus()
         await pilot.press("enter")
-        view = app.query_one(DataDiffView)
         await until(lambda: "no history" in plain(view.shown))
+
+
+@sync
+async def test_views_are_built_when_first_shown(shop_db: Path, make_app: MakeApp) -> None:
+    app = make_app(shop_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert not app.query(HistoryView) and not app.query(SchemaDiffView)
+        await pilot.click("#--content-tab-history")  # the mouse, not F3
+        await until(lambda: bool(app.query(HistoryView)))
+        assert app.query_one(TabbedContent).active == "history"
+        assert not app.query(SchemaDiffView) and not app.query(DataDiffView)
 
 
 @sync

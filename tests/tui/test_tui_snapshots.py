@@ -14,7 +14,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.tui.helpers import plain, until
+from tests.tui.helpers import open_view, plain, until
 from zen.tui import query_pane
 from zen.tui.app import ZenApp
 from zen.tui.catalog import Catalog
@@ -22,6 +22,7 @@ from zen.tui.diff_views import DataDiffView, SchemaDiffView
 from zen.tui.editor import SqlEditor
 from zen.tui.history_view import HistoryView
 from zen.tui.query_pane import QueryPane
+from zen.tui.screens import ConfirmScreen
 
 MakeApp = Callable[[Path], ZenApp]
 SnapCompare = Callable[..., bool]
@@ -54,18 +55,31 @@ def test_query_view(snap_compare: SnapCompare, history_db: Path, make_app: MakeA
 def test_history_view(snap_compare: SnapCompare, history_db: Path, make_app: MakeApp) -> None:
     async def open_history(pilot: Pilot[Any]) -> None:
         await _catalog_ready(pilot)
-        await pilot.press("f3")
-        view = pilot.app.query_one(HistoryView)
+        view = await open_view(pilot, "f3", HistoryView)
         await until(lambda: "commit " in str(view.shown))
         await pilot.pause()
 
     assert snap_compare(make_app(history_db), run_before=open_history)
 
 
+def test_history_view_across_branches(
+    snap_compare: SnapCompare, forked_db: Path, make_app: MakeApp
+) -> None:
+    async def ask_to_switch(pilot: Pilot[Any]) -> None:
+        await _catalog_ready(pilot)
+        view = await open_view(pilot, "f3", HistoryView)
+        await until(lambda: "commit " in str(view.shown) and len(view.graph.branches) == 2)
+        await pilot.press("s")
+        await until(lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.pause()
+
+    assert snap_compare(make_app(forked_db), run_before=ask_to_switch)
+
+
 def test_schema_diff_view(snap_compare: SnapCompare, history_db: Path, make_app: MakeApp) -> None:
     async def compare(pilot: Pilot[Any]) -> None:
         await _catalog_ready(pilot)
-        await pilot.press("f4")
+        await open_view(pilot, "f4", SchemaDiffView)
         app = pilot.app
         app.query_one("#schema-from", Input).value = "HEAD~1"
         app.query_one("#schema-from", Input).focus()
@@ -80,7 +94,7 @@ def test_schema_diff_view(snap_compare: SnapCompare, history_db: Path, make_app:
 def test_data_diff_view(snap_compare: SnapCompare, history_db: Path, make_app: MakeApp) -> None:
     async def compare(pilot: Pilot[Any]) -> None:
         await _catalog_ready(pilot)
-        await pilot.press("f6")
+        await open_view(pilot, "f6", DataDiffView)
         app = pilot.app
         app.query_one("#data-from", Input).value = "HEAD~3"
         app.query_one("#data-from", Input).focus()

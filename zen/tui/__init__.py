@@ -6,8 +6,9 @@ Modules, one concept each (nothing is imported here, so ``import zen.tui`` is fr
 - :mod:`~zen.tui.query_pane`: catalog, editor tabs, results grid, running queries;
 - :mod:`~zen.tui.catalog`, :mod:`~zen.tui.editor`, :mod:`~zen.tui.grid`: its widgets;
 - :mod:`~zen.tui.rows`: the lazily paged rows behind the grid (no Textual);
+- :mod:`~zen.tui.export`: the grid's export, CSV to Parquet (no Textual);
 - :mod:`~zen.tui.history_view`, :mod:`~zen.tui.diff_views`: history and diffs, over
-  the models in :mod:`~zen.tui.diffs` (no Textual);
+  the models in :mod:`~zen.tui.history_graph` and :mod:`~zen.tui.diffs` (no Textual);
 - :mod:`~zen.tui.screens`: help, confirmations, prompts, query history search;
 - :mod:`~zen.tui.state`: tabs, settings and query history kept across restarts.
 """

@@ -16,13 +16,12 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from zen.tui.diff_views import DataDiffView, SchemaDiffView
-from zen.tui.history_view import HistoryView
 from zen.tui.query_pane import QueryPane
 from zen.tui.state import StateStore
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.widget import Widget
 
     from zen.api import Database
 
@@ -39,10 +38,11 @@ class ZenApp(App[None]):
     AUTO_FOCUS = "#editor"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
-        Binding("f2", "view('query')", "Query", show=False),
-        Binding("f3", "view('history')", "History", show=False),
-        Binding("f4", "view('schema')", "Schema diff", show=False),
-        Binding("f6", "view('data')", "Data diff", show=False),
+        # Priority: the editor (a TextArea) binds F6 to "select line" otherwise.
+        Binding("f2", "view('query')", "Query", show=False, priority=True),
+        Binding("f3", "view('history')", "History", show=False, priority=True),
+        Binding("f4", "view('schema')", "Schema diff", show=False, priority=True),
+        Binding("f6", "view('data')", "Data diff", show=False, priority=True),
         Binding("ctrl+r", "query_history", "Query history"),
         Binding("ctrl+b", "toggle_catalog", "Catalog", show=False),
     ]
@@ -60,22 +60,44 @@ class ZenApp(App[None]):
             self.theme = saved
 
     def compose(self) -> ComposeResult:
-        """Four views in tabs, and the key footer."""
+        """Four views in tabs, and the key footer.
+
+        Only the query view is built at start: the others are mounted the first
+        time they are shown (start-up time is a feature).
+        """
         from zen.shell.schema_cache import SchemaCache
 
-        left = "HEAD" if self.db.has_history else _default_schema_file()
         with TabbedContent(id="views"):
             with TabPane("Query F2", id="query"):
                 yield QueryPane(self.db, self.store, SchemaCache(self.db), id="query-pane")
-            with TabPane("History F3", id="history"):
-                yield HistoryView(self.db, id="history-view")
-            with TabPane("Schema diff F4", id="schema"):
-                yield SchemaDiffView(self.db, left, "live", id="schema-view")
-            with TabPane("Data diff F6", id="data"):
-                yield DataDiffView(
-                    self.db, "HEAD" if self.db.has_history else "", "live", id="data-view"
-                )
+            yield TabPane("History F3", id="history")
+            yield TabPane("Schema diff F4", id="schema")
+            yield TabPane("Data diff F6", id="data")
         yield Footer()
+
+    def _build_view(self, name: str) -> Widget:
+        from zen.tui.diff_views import DataDiffView, SchemaDiffView
+        from zen.tui.history_view import HistoryView
+
+        head = "HEAD" if self.db.has_history else ""
+        if name == "history":
+            return HistoryView(self.db, id="history-view")
+        if name == "schema":
+            left = head or _default_schema_file()
+            return SchemaDiffView(self.db, left, "live", id="schema-view")
+        return DataDiffView(self.db, head, "live", id="data-view")
+
+    async def _ensure_view(self, name: str) -> TabPane:
+        """The view's pane, its view mounted on first use."""
+        pane = self.query_one(f"#{name}", TabPane)
+        if name != "query" and not pane.children:
+            await pane.mount(self._build_view(name))
+        return pane
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A view chosen with the mouse is built like one chosen with its key."""
+        if event.pane.id is not None:
+            await self._ensure_view(event.pane.id)
 
     def on_mount(self) -> None:
         """Name the window after the database."""
@@ -85,14 +107,14 @@ class ZenApp(App[None]):
         """Remember the chosen theme."""
         self.store.save_setting("theme", theme)
 
-    def action_view(self, name: str) -> None:
+    async def action_view(self, name: str) -> None:
         """Switch to a view."""
+        pane = await self._ensure_view(name)
         self.query_one(TabbedContent).active = name
         if name == "query":
             self.query_one(QueryPane).action_focus_editor()
             return
         # Focus must move into the view: TabbedContent follows the focus back otherwise.
-        pane = self.query_one(f"#{name}", TabPane)
         first = next((w for w in pane.query("*") if w.focusable), None)
         if first is not None:
             first.focus()
@@ -109,10 +131,16 @@ class ZenApp(App[None]):
 
         def chosen(sql: str | None) -> None:
             if sql:
-                self.action_view("query")
-                self.query_one(QueryPane).insert_query(sql)
+                self.query_one(TabbedContent).active = "query"
+                self.query_one(QueryPane).insert_query(sql)  # focuses the editor
 
         self.push_screen(QueryHistoryScreen(self.store), chosen)
+
+    def on_history_view_moved(self) -> None:
+        """The working copy changed under the catalog: read it again."""
+        from zen.tui.catalog import Catalog
+
+        self.query_one(Catalog).reload()
 
     def action_toggle_catalog(self) -> None:
         """Show or hide the catalog."""

@@ -86,12 +86,24 @@ class SqlEditor(TextArea):
             self.word = word
             self.candidates = candidates
 
-    def __init__(self, cache: SchemaCache | None, *, id: str | None = None) -> None:
-        super().__init__("", language="sql", id=id, show_line_numbers=True, tab_behavior="indent")
+    def __init__(self, cache: SchemaCache | None, text: str = "", *, id: str | None = None) -> None:
+        # Plain text until the first frame is painted: preparing the SQL highlight
+        # query costs ~50 ms, and Textual prepares it again on every document load.
+        super().__init__(text, id=id, show_line_numbers=True, tab_behavior="indent")
         self.cache = cache
         self.menu: Completions | None = None
         self._word = ""
         self._candidates: list[Candidate] = []
+
+    def on_mount(self) -> None:
+        """Turn on SQL highlighting once the first frame is on screen."""
+        self.call_after_refresh(self._highlight)
+
+    def _highlight(self) -> None:
+        # A new document moves the cursor home: keep what the user did meanwhile.
+        selection = self.selection
+        self.language = "sql"
+        self.selection = selection
 
     def cursor_offset(self) -> int:
         """The cursor as an offset into the text."""

@@ -1,8 +1,11 @@
 """The history view: the commit graph on the left, the selected commit's diff on the right.
 
-The graph is ``zen log --graph``'s (the layout in :mod:`zen.cli._history_render`),
-one selectable line per commit; Enter shows that commit's diff, ``r`` rewinds the
-database to it after a confirmation.
+The graph is ``zen log --graph``'s (the layout in :mod:`zen.cli._history_render`)
+across every branch (:mod:`zen.tui.history_graph`), one selectable line per commit;
+moving onto a commit shows its diff. Actions, each after a confirmation: ``r``
+rewinds the database to the commit, ``s`` switches to a branch (offering to carry or
+discard uncommitted changes, like ``zen switch --carry/--discard``), ``b`` creates
+a branch at the commit.
 """
 
 from __future__ import annotations
@@ -12,55 +15,23 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from zen.engine.errors import ZenError
+from zen.tui.history_graph import BranchGraph, graph_rows, load_graph
 from zen.tui.rows import db_lock
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
     from zen.api import Database
-    from zen.history.history import LogEntry
+    from zen.history.branches import Pending, SwitchResult
 
 _LOG_LIMIT = 500  # commits drawn; older ones are one `zen log` away
-
-
-def graph_rows(entries: list[LogEntry], branch: str | None) -> list[tuple[str, str | None]]:
-    """``(line, commit id)`` per graph line (None for connector lines), plain text.
-
-    Example:
-        >>> graph_rows([], None)
-        []
-    """
-    from zen.cli import _history_render as render
-
-    nodes = [render.GraphNode(e.commit.id, e.commit.parents) for e in entries]
-    laid = render.graph(nodes)
-    width = max((len(prefix) for prefix, _ in laid), default=0)
-    out: list[tuple[str, str | None]] = []
-    for prefix, index in laid:
-        if index is None:
-            out.append((prefix.rstrip(), None))
-        else:
-            out.append(
-                (
-                    f"{prefix.ljust(width)}  {_label(entries[index], branch)}",
-                    entries[index].commit.id,
-                )
-            )
-    return out
-
-
-def _label(entry: LogEntry, branch: str | None) -> str:
-    """Short id, refs and message: what fits beside the graph (the diff pane has the rest)."""
-    from zen.cli import _history_render as render
-
-    commit = entry.commit
-    refs = render.decorations(entry.refs, branch, False)
-    return " ".join(p for p in (commit.short[:8], refs, render.first_line(commit.message)) if p)
+_PENDING: dict[str, Pending] = {"carry": "carry", "discard": "discard"}
 
 
 class HistoryView(Widget):
@@ -68,6 +39,8 @@ class HistoryView(Widget):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rewind", "Rewind to commit"),
+        Binding("s", "switch", "Switch branch"),
+        Binding("b", "branch", "New branch here"),
         Binding("g", "reload", "Reload"),
     ]
     DEFAULT_CSS = """
@@ -80,8 +53,12 @@ class HistoryView(Widget):
         super().__init__(id=id)
         self.db = db
         self.commit_ids: list[str | None] = []
+        self.graph = BranchGraph([], [], None)
         self.shown = Text("")
         self._loaded = False
+
+    class Moved(Message):
+        """The working copy changed (rewind or switch): views showing it should reload."""
 
     def compose(self) -> ComposeResult:
         """The commit list beside the diff."""
@@ -108,16 +85,19 @@ class HistoryView(Widget):
     def _load(self) -> None:
         try:
             with db_lock(self.db):
-                history = self.db.history
-                entries = history.log(_LOG_LIMIT, all_parents=True)
-                branch = history.status().branch
+                graph = load_graph(self.db.history, _LOG_LIMIT)
         except ZenError as exc:
             self.app.call_from_thread(self._set_diff, Text(exc.message, "red"))
             return
-        self.app.call_from_thread(self._show_log, graph_rows(entries, branch))
+        rows = graph_rows(graph.entries, graph.current)
+        self.app.call_from_thread(self._show_log, graph, rows)
 
-    def _show_log(self, rows: list[tuple[str, str | None]]) -> None:
+    def _show_log(self, graph: BranchGraph, rows: list[tuple[str, str | None]]) -> None:
+        self.graph = graph
         commits = self.query_one("#commits", OptionList)
+        where = f"on {graph.current}" if graph.current else "HEAD detached"
+        commits.border_title = f"{where} · {len(graph.branches)} branch(es)"
+        before = self.selected_commit()  # kept across reloads, so actions can follow
         commits.clear_options()
         self.commit_ids = [commit for _, commit in rows]
         commits.add_options(
@@ -125,8 +105,9 @@ class HistoryView(Widget):
             for line, commit in rows
         )
         if rows:
-            commits.highlighted = 0
-            self._show_commit(rows[0][1])
+            index = self.commit_ids.index(before) if before and before in self.commit_ids else 0
+            commits.highlighted = index
+            self._show_commit(rows[index][1])
         else:
             self._set_diff(Text("No commits yet.", "dim"))
 
@@ -167,7 +148,7 @@ class HistoryView(Widget):
     def selected_commit(self) -> str | None:
         """The highlighted commit's id."""
         index = self.query_one("#commits", OptionList).highlighted
-        return None if index is None else self.commit_ids[index]
+        return None if index is None or index >= len(self.commit_ids) else self.commit_ids[index]
 
     def action_rewind(self) -> None:
         """Rewind the database to the highlighted commit, after asking."""
@@ -183,7 +164,7 @@ class HistoryView(Widget):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_worker(lambda: self._rewind(commit), thread=True, exclusive=True)
+                self.run_worker(lambda: self._rewind(commit), thread=True, group="action")
 
         self.app.push_screen(ConfirmScreen(question), answered)
 
@@ -195,5 +176,148 @@ class HistoryView(Widget):
             self.app.call_from_thread(self.notify, exc.message, severity="error")
             return
         done = f"new commit {result.commit.short}" if result.commit else "already there"
-        self.app.call_from_thread(self.notify, f"rewound to {commit[:12]}: {done}")
+        self.app.call_from_thread(self._moved, f"rewound to {commit[:12]}: {done}")
+
+    def _moved(self, note: str) -> None:
+        self.notify(note)
+        self.post_message(self.Moved())
+        self.action_reload()
+
+    # -- branches ------------------------------------------------------------------------
+
+    def action_switch(self) -> None:
+        """Switch to the branch at the highlighted commit (or one picked from a list)."""
+        from zen.tui.screens import ChoiceScreen
+
+        commit = self.selected_commit()
+        if commit is None or not self.graph.branches:
+            return
+        here = self.graph.branches_at(commit)
+        if len(here) == 1:
+            self._confirm_switch(here[0])
+            return
+        # Branches at the commit first, then the rest.
+        names = here + [b.name for b in self.graph.branches if b.name not in here]
+        choices = [(n, f"{n}{'  (current)' if n == self.graph.current else ''}") for n in names]
+        title = "Switch to which branch?"
+        if not here:
+            title = f"No branch points at {commit[:12]}. Switch to which branch?"
+
+        def picked(name: str | None) -> None:
+            if name:
+                self._confirm_switch(name)
+
+        self.app.push_screen(ChoiceScreen(title, choices), picked)
+
+    def _confirm_switch(self, name: str) -> None:
+        from zen.tui.screens import ConfirmScreen
+
+        if name == self.graph.current:
+            self.notify(f"already on branch {name}")
+            return
+        target = next(b.commit for b in self.graph.branches if b.name == name)
+        question = (
+            f"Switch to branch {name} ({target[:12]})? The working copy (rows and schema) "
+            "becomes that branch's state."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._start_switch(name, "refuse")
+
+        self.app.push_screen(ConfirmScreen(question), answered)
+
+    def _start_switch(self, name: str, pending: Pending) -> None:
+        self.run_worker(lambda: self._switch(name, pending), thread=True, group="action")
+
+    def _switch(self, name: str, pending: Pending) -> None:
+        try:
+            with db_lock(self.db):
+                result = self.db.history.switch(name, pending=pending)
+        except ZenError as exc:
+            blocked = pending == "refuse" and self._uncommitted() > 0
+            if blocked:
+                self.app.call_from_thread(self._offer_pending, name, exc.message)
+            else:
+                self.app.call_from_thread(self.notify, exc.message, severity="error")
+            return
+        self.app.call_from_thread(self._moved, switched(result))
+
+    def _uncommitted(self) -> int:
+        try:
+            with db_lock(self.db):
+                return self.db.history.status().pending
+        except ZenError:
+            return 0
+
+    def _offer_pending(self, name: str, problem: str) -> None:
+        """Ask what to do with uncommitted changes: ``zen switch --carry`` or ``--discard``."""
+        from zen.tui.screens import ChoiceScreen
+
+        choices = [
+            ("carry", f"Carry them onto {name} (they must apply cleanly)"),
+            ("discard", "Discard them, then switch"),
+            ("cancel", "Cancel: stay here"),
+        ]
+
+        def picked(choice: str | None) -> None:
+            pending = _PENDING.get(choice or "")
+            if pending is not None:
+                self._start_switch(name, pending)
+
+        self.app.push_screen(ChoiceScreen(problem, choices), picked)
+
+    def action_branch(self) -> None:
+        """Create a branch at the highlighted commit: ask its name, then confirm."""
+        from zen.tui.screens import ConfirmScreen, PromptScreen
+
+        commit = self.selected_commit()
+        if commit is None or not self.db.has_history:
+            return
+
+        def named(name: str | None) -> None:
+            name = (name or "").strip()
+            if not name:
+                return
+            question = f"Create branch {name} at {commit[:12]}? (s then switches to it)"
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._start_branch(name, commit)
+
+            self.app.push_screen(ConfirmScreen(question), answered)
+
+        title = f"New branch at {commit[:12]}: its name"
+        self.app.push_screen(PromptScreen(title, placeholder="feature"), named)
+
+    def _start_branch(self, name: str, commit: str) -> None:
+        self.run_worker(lambda: self._branch(name, commit), thread=True, group="action")
+
+    def _branch(self, name: str, commit: str) -> None:
+        try:
+            with db_lock(self.db):
+                info = self.db.history.create_branch(name, commit)
+        except ZenError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"created branch {info.name} at {commit[:12]}")
         self.app.call_from_thread(self.action_reload)
+
+
+def switched(result: SwitchResult) -> str:
+    """What a switch did, as ``zen switch`` says it.
+
+    Example:
+        >>> from zen.history.branches import SwitchResult
+        >>> switched(SwitchResult("dev", "ab" * 32, False, 2, 0, discarded=1)).split("; ")[1]
+        'discarded 1 uncommitted transaction(s)'
+    """
+    parts = [
+        f"switched to branch {result.branch} ({result.commit[:12]}): "
+        f"{result.rows} row change(s), {result.schema_steps} schema step(s)"
+    ]
+    if result.carried:
+        parts.append(f"carried {result.carried} uncommitted transaction(s) along")
+    if result.discarded:
+        parts.append(f"discarded {result.discarded} uncommitted transaction(s)")
+    return "; ".join(parts)

@@ -20,6 +20,7 @@ from zen.engine.catalog import quote_identifier
 from zen.engine.errors import ZenError
 from zen.tui.catalog import Catalog
 from zen.tui.editor import Completions, SqlEditor
+from zen.tui.export import export_rows, export_suffixes
 from zen.tui.grid import ResultsGrid
 from zen.tui.rows import RowSource, View, db_lock, wrap
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 _DDL = re.compile(r"\s*(CREATE|DROP|ALTER)\b", re.IGNORECASE)
 _clock = time.perf_counter  # a module attribute, so tests can freeze the timings shown
-EXPORT_FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl"}
 
 
 class TabState:
@@ -83,7 +83,7 @@ class QueryPane(Widget):
             yield Catalog(self.db, id="catalog")
             with Vertical():
                 yield Tabs(*(self._tab(i) for i in range(len(self.tabs))), id="editor-tabs")
-                yield SqlEditor(self.cache, id="editor")
+                yield SqlEditor(self.cache, self.tabs[0].text, id="editor")
                 yield Completions(id="completions")
                 yield ResultsGrid(id="grid")
                 yield Static("", id="status")
@@ -92,7 +92,6 @@ class QueryPane(Widget):
         """Load the first tab into the editor."""
         editor = self.query_one(SqlEditor)
         editor.menu = self.query_one(Completions)
-        editor.text = self.tabs[0].text
         self._set_status("Ctrl+Enter, F5 or Ctrl+J runs a statement · F1 help")
 
     def on_unmount(self) -> None:
@@ -310,7 +309,7 @@ class QueryPane(Widget):
                 path = Path(name.strip()).expanduser()
                 self.run_worker(lambda: self._export(source, path), thread=True)
 
-        kinds = " ".join(EXPORT_FORMATS)
+        kinds = " ".join(export_suffixes())
         self.app.push_screen(PromptScreen(f"Export the rows to ({kinds})", "results.csv"), export)
 
     def _export(self, source: RowSource, path: Path) -> None:
@@ -342,20 +341,3 @@ class QueryPane(Widget):
         editor.text = f"{editor.text.rstrip()}\n\n{sql}" if editor.text.strip() else sql
         editor.move_cursor(editor.document.end)
         editor.focus()
-
-
-def export_rows(source: RowSource, path: Path) -> int:
-    """Write every row of ``source`` to ``path`` in the format its suffix names.
-
-    Raises:
-        ZenError: The suffix names no known format.
-    """
-    fmt = EXPORT_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ZenError(
-            f"unknown export format: {path.name}", hint="use .csv, .tsv, .json or .jsonl"
-        )
-    from zen.io.writers import write_rows
-
-    with path.open("w", encoding="utf-8", newline="") as out:
-        return write_rows(source.columns, source.rows(), out, fmt)

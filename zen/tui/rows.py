@@ -156,6 +156,7 @@ class RowSource:
 
     Attributes:
         columns: The result's column names (empty for a statement without rows).
+        decltypes: Each column's declared type (None for an expression).
         changes: Rows changed by a write.
         known: Rows known to exist so far.
         complete: True once the last row has been seen (``known`` is then the total).
@@ -181,6 +182,7 @@ class RowSource:
     def _start(self, db: Database, params: Params) -> None:
         result = db.sql(self.sql, params)
         self.columns: list[str] = list(result.columns)
+        self.decltypes: list[str | None] = [declared for _, declared in result.description]
         self.changes = result.changes
         self.rerunnable = result.read_only and wrappable(self.sql)
         self._result: Result | None = result if result.has_rows else None

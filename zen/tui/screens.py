@@ -1,4 +1,4 @@
-"""Modal screens: key help (F1), confirmations, one-line prompts, text, query history."""
+"""Modal screens: key help (F1), confirmations, choices, prompts, text, query history."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ HELP = """\
   s                   sort by the column (ascending, descending, off)
   f                   filter the column (text, or = < > != value)
   c, y                copy the cell, the row
-  e                   export (.csv .tsv .json .jsonl)
+  e                   export (.csv .tsv .json .jsonl; .parquet with pyarrow)
 
 [b]Catalog[/b]
   Enter               open a group, or a table's columns
@@ -51,6 +51,10 @@ HELP = """\
 [b]History[/b]
   up, down            show a commit's diff
   r                   rewind the database to the commit (asks first)
+  s                   switch to a branch (asks; offers to carry or discard
+                      uncommitted changes)
+  b                   create a branch at the commit (asks first)
+  g                   reload the graph
 
 [b]Diffs[/b]
   Type two refs and press Enter: live, a .sql file, HEAD, HEAD~1, a tag or a
@@ -87,6 +91,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical { width: 70; height: auto; border: thick $warning;
         background: $surface; padding: 1 2; }
+    ConfirmScreen Label { width: 1fr; }
     ConfirmScreen Horizontal { height: auto; margin-top: 1; }
     ConfirmScreen Button { margin-right: 2; }
     """
@@ -110,6 +115,41 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_answer(self, yes: bool) -> None:
         """Answer from the keyboard."""
         self.dismiss(yes)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """A message and a list of choices; returns the chosen key, or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ChoiceScreen { align: center middle; }
+    ChoiceScreen > Vertical { width: 76; height: auto; max-height: 90%; border: thick $warning;
+        background: $surface; padding: 1 2; }
+    ChoiceScreen Label { width: 1fr; }
+    ChoiceScreen OptionList { height: auto; max-height: 16; margin-top: 1; }
+    """
+
+    def __init__(self, message: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.message, self.choices = message, choices
+
+    def compose(self) -> ComposeResult:
+        """The message over the choices (``(key, label)`` pairs)."""
+        with Vertical():
+            yield Label(escape(self.message))
+            yield OptionList(*(Option(label) for _, label in self.choices), id="choices")
+
+    def on_mount(self) -> None:
+        """Choose with the arrows and Enter."""
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Return the chosen key."""
+        self.dismiss(self.choices[event.option_index][0])
+
+    def action_cancel(self) -> None:
+        """Return None."""
+        self.dismiss(None)
 
 
 class PromptScreen(ModalScreen[str | None]):
