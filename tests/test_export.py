@@ -282,3 +282,67 @@ def test_ctrl_c_stops_an_export_and_leaves_no_file(sample_db: Path, tmp_path: Pa
     assert proc.returncode == 1
     assert "interrupted" in err
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("app.db")] == []
+
+
+# -- Parquet (pyarrow is in the test extra; its absence is simulated) -------------------
+
+
+def _parquet_rows(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    return table.column_names, [tuple(row.values()) for row in table.to_pylist()]
+
+
+def test_parquet_export_round_trips_every_value(sample_db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "t.parquet"
+    with zen.open(sample_db, read_only=True) as db:
+        assert db.export_parquet(target, table="t") == len(ROWS)
+    columns, rows = _parquet_rows(target)
+    assert columns == COLUMNS
+    assert rows == ROWS
+
+
+def test_cli_parquet_export_from_the_suffix(
+    sample_db: Path, tmp_path: Path, run_zen: ZenRunner
+) -> None:
+    done = run_zen("export", sample_db, "--sql", "SELECT id, name FROM t", "-o", "q.parquet")
+    assert done.returncode == 0, done.stderr
+    assert "exported 4 rows to q.parquet" in done.stderr
+    assert _parquet_rows(tmp_path / "q.parquet") == (["id", "name"], [r[:2] for r in ROWS])
+
+
+def test_cli_parquet_needs_an_output_file(sample_db: Path, run_zen: ZenRunner) -> None:
+    done = run_zen("export", sample_db, "t", "--format", "parquet")
+    assert done.returncode == 2
+    assert "give a file" in done.stderr and "-o FILE.parquet" in done.stderr
+    assert done.stdout == ""
+
+
+def test_cli_failed_parquet_export_leaves_no_file(
+    sample_db: Path, tmp_path: Path, run_zen: ZenRunner
+) -> None:
+    query = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 40000) "
+        "SELECT CASE WHEN x < 39000 THEN x ELSE json('bad') END AS v FROM c"
+    )
+    done = run_zen("export", sample_db, "--sql", query, "-o", "out.parquet")
+    assert done.returncode == 1
+    assert "malformed JSON" in done.stderr
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("app.db")] == []
+
+
+def test_cli_parquet_without_pyarrow_says_what_to_install(sample_db: Path, tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['pyarrow'] = None\n"
+        "from zen.cli import main\n"
+        f"sys.argv = ['zen', 'export', {str(sample_db)!r}, 't', '-o', 'out.parquet']\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert done.returncode == 2
+    assert "needs pyarrow" in done.stderr and "pip install pyarrow" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out.parquet").exists()

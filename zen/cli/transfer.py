@@ -142,8 +142,8 @@ def export_command(
     fmt: str | None = typer.Option(
         None,
         "--format",
-        help="csv, tsv, json, jsonl, markdown, or a plugin's (default: from the -o suffix, "
-        "else csv).",
+        help="csv, tsv, json, jsonl, markdown, parquet (with pyarrow, needs -o), or a "
+        "plugin's (default: from the -o suffix, else csv).",
     ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write to this file instead of stdout."
@@ -160,6 +160,7 @@ def export_command(
     * `zen export app.db users > users.csv`
     * `zen export app.db --sql "select * from users where age > 30" --format jsonl`
     * `zen export app.db users -o users.md`
+    * `zen export app.db events -o events.parquet` (needs pyarrow)
     """
     from zen.io.exporter import export_format
 
@@ -169,6 +170,9 @@ def export_command(
             hint='zen export app.db users, or zen export app.db --sql "select ..."',
         )
     chosen = export_format(fmt, output)
+    if chosen == "parquet":
+        _export_parquet(path, table, sql, output, dialect)
+        return
     with (
         open_db(path, read_only=True, dialect=dialect) as db,
         db.interruptible(),
@@ -179,6 +183,23 @@ def export_command(
         message(f"exported {rows:,} rows to {output}")
 
 
+def _export_parquet(
+    path: Path, table: str | None, sql: str | None, output: Path | None, dialect: str | None
+) -> None:
+    if output is None:
+        raise UsageError("Parquet is a binary format: give a file", hint="add -o FILE.parquet")
+    from zen.io.parquet import require_parquet
+
+    require_parquet()  # before the database is opened: nothing to undo
+    with (
+        open_db(path, read_only=True, dialect=dialect) as db,
+        db.interruptible(),
+        _partial(output) as partial,
+    ):
+        rows = db.export_parquet(partial, table=table, query=sql)
+    message(f"exported {rows:,} rows to {output}")
+
+
 @contextmanager
 def _destination(output: Path | None) -> Iterator[IO[str]]:
     """stdout, or a temporary file renamed to ``output`` once everything is written."""
@@ -186,12 +207,18 @@ def _destination(output: Path | None) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
+    with _partial(output) as partial, partial.open("w", encoding="utf-8", newline="") as out:
+        yield out
+
+
+@contextmanager
+def _partial(output: Path) -> Iterator[Path]:
+    """A temporary path beside ``output``, renamed to it once the block succeeds."""
     if output.is_dir():
         raise UsageError(f"{output} is a directory", hint="give a file name for -o")
     partial = output.with_name(f".{output.name}.partial-{os.getpid()}")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
-            yield out
+        yield partial
         partial.replace(output)
     except OSError as exc:
         raise ZenError(f"cannot write {output}: {exc.strerror or exc}") from None

@@ -25,11 +25,13 @@ from zen.engine.errors import UsageError, ZenError
 if TYPE_CHECKING:
     from zen import plugins as zen_plugins
 
-BuiltinExportFormat = Literal["csv", "tsv", "json", "jsonl", "markdown"]
+BuiltinExportFormat = Literal["csv", "tsv", "json", "jsonl", "markdown", "parquet"]
 ExportFormat = str
 """A built-in format name (:data:`EXPORT_FORMATS`) or the name of a plugin's format."""
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "tsv", "json", "jsonl", "markdown")
+# Binary formats written to a file, not a text stream (see zen.io.parquet).
+FILE_FORMATS: tuple[str, ...] = ("parquet",)
 _SUFFIXES: dict[str, BuiltinExportFormat] = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -38,6 +40,7 @@ _SUFFIXES: dict[str, BuiltinExportFormat] = {
     ".ndjson": "jsonl",
     ".md": "markdown",
     ".markdown": "markdown",
+    ".parquet": "parquet",
 }
 
 
@@ -57,7 +60,7 @@ def export_format(fmt: str | None, target: Path | None = None) -> str:
     if fmt is None:
         return _format_of(target) if target is not None else "csv"
     chosen = fmt.lower()
-    if chosen in EXPORT_FORMATS:
+    if chosen in EXPORT_FORMATS or chosen in FILE_FORMATS:
         return chosen
     return _plugin_format(fmt).name
 
@@ -85,7 +88,7 @@ def _plugin_format(fmt: str) -> zen_plugins.ExportFormat:
 def _choices() -> str:
     from zen.plugins import format_choices
 
-    return format_choices("export", EXPORT_FORMATS)
+    return format_choices("export", (*EXPORT_FORMATS, *FILE_FORMATS))
 
 
 def export_rows(result: Result, out: IO[str], fmt: str = "csv") -> int:
@@ -109,6 +112,8 @@ def export_rows(result: Result, out: IO[str], fmt: str = "csv") -> int:
     from zen.io.writers import write_rows
 
     chosen = fmt.lower()
+    if chosen in FILE_FORMATS:
+        raise UsageError(f"{chosen} is written to a file, not a text stream", hint="use -o FILE")
     plugin = None if chosen in EXPORT_FORMATS else _plugin_format(fmt)
     if not result.has_rows:
         result.drain()
