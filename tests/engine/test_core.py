@@ -154,3 +154,35 @@ def test_changes_count_only_the_statements_own_rows(tmp_path: Path) -> None:
     )
     assert engine.query("INSERT INTO a VALUES (1), (2)").changes == 2
     assert engine.query("SELECT * FROM a").changes == 0
+
+
+# Each statement's columns and read-only flag, as a fresh preparation reports them
+# before it runs, must equal what its Result says after it ran (whichever path).
+_METADATA_CASES = [
+    "SELECT id, name FROM u",
+    "SELECT id FROM u WHERE id < 0",
+    "INSERT INTO u(name) VALUES ('x')",
+    "INSERT INTO u(name) VALUES ('y') RETURNING id, name",
+    "UPDATE u SET name = name || '!' WHERE id > 100",
+    "UPDATE u SET name = 'z' WHERE id < 0 RETURNING id",
+    "DELETE FROM u WHERE id = 1",
+    "REPLACE INTO u(id, name) VALUES (2, 'r')",
+    "WITH n(v) AS (SELECT 5) INSERT INTO u(name) SELECT v FROM n",
+    "VALUES (1, 2)",
+    "PRAGMA table_info(u)",
+    "CREATE TABLE v(a)",
+]
+
+
+@pytest.mark.parametrize("sql", _METADATA_CASES)
+def test_result_metadata_matches_a_fresh_preparation(sql: str) -> None:
+    engine = Engine(":memory:")
+    engine.script("CREATE TABLE u(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO u VALUES (1, '')")
+    statement = engine.statement(sql)
+    expected_description, expected_read_only = engine._metadata(statement, None)
+    result = engine.execute(statement)
+    assert (result.description, result.read_only) == (
+        tuple(expected_description),
+        expected_read_only,
+    )
+    result.drain()

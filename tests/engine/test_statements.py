@@ -37,3 +37,21 @@ def test_offsets_point_into_the_script() -> None:
 )
 def test_controls_transaction(text: str, controls: bool) -> None:
     assert Statement(text, 0).controls_transaction is controls
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("insert into t values (1)", True),
+        ("/* x */ UPDATE t SET a = 1", True),
+        ("replace into t values (1)", True),
+        ("delete from t", True),
+        ("DELETE FROM t RETURNING a", False),
+        ("insert into t values (1) returning *", False),
+        ("with x as (select 1) insert into t select * from x", False),
+        ("select 1", False),
+        ("create table u(a)", False),
+    ],
+)
+def test_plain_write(text: str, plain: bool) -> None:
+    assert Statement(text, 0).plain_write is plain

@@ -367,8 +367,12 @@ class Engine:
         try:
             description, read_only = cursor.get_description(), cursor.is_readonly
         except apsw.ExecutionCompleteError:
-            # It already ran to the end (no row): ask a second, never-run preparation.
-            description, read_only = self._metadata(statement, params)
+            # It already ran to the end (no row): ask a second, never-run preparation,
+            # unless its text settles it (a write without RETURNING: no columns).
+            if statement.plain_write:
+                description, read_only = (), False
+            else:
+                description, read_only = self._metadata(statement, params)
         # changes() counts the statement's own rows, not those its triggers wrote;
         # it is stale after a statement that changed nothing, hence the guard.
         changes = conn.changes() if conn.total_changes() != before else 0

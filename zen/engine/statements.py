@@ -17,6 +17,7 @@ _TX_CONTROL = re.compile(
 )
 _READ_KEYWORDS = re.compile(r"(SELECT|VALUES|EXPLAIN)\b", re.IGNORECASE)
 _PRAGMA = re.compile(r"PRAGMA\b", re.IGNORECASE)
+_DML = re.compile(r"(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Statement:
     head: str = field(init=False, repr=False, compare=False)
     controls_transaction: bool = field(init=False, repr=False, compare=False)
     looks_read_only: bool = field(init=False, repr=False, compare=False)
+    # INSERT/UPDATE/DELETE without RETURNING: no columns, never read-only, known unrun.
+    plain_write: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         head = strip_leading_comments(self.text)
@@ -46,6 +49,8 @@ class Statement:
         object.__setattr__(self, "head", head)
         object.__setattr__(self, "controls_transaction", controls)
         object.__setattr__(self, "looks_read_only", reads)
+        plain = bool(_DML.match(head)) and "returning" not in head.lower()
+        object.__setattr__(self, "plain_write", plain)
 
 
 def strip_leading_comments(sql: str) -> str:

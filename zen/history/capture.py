@@ -336,7 +336,7 @@ class Capture:
         if version != tx.schema_version:
             self._raw_ddl(conn, tx, version)
         if tx.touched:
-            tables = sch.tables(self.schema.current(conn, version))
+            tables = self.schema.table_sql(conn, version)
             for name in sorted(tx.touched & tables.keys()):
                 sch.check_null_keys(conn, name, tables[name])
 

@@ -42,6 +42,7 @@ class SchemaCache:
 
     def __init__(self) -> None:
         self._cached: tuple[int, SchemaMap] | None = None
+        self._tables: tuple[int, dict[str, str]] | None = None
 
     def current(self, conn: apsw.Connection, version: int | None = None) -> SchemaMap:
         """The user schema of ``main`` now (a copy the caller may keep).
@@ -57,6 +58,12 @@ class SchemaCache:
         if self._cached is None or self._cached[0] != version:
             self._cached = (version, snapshot(conn))
         return self._cached[1]
+
+    def table_sql(self, conn: apsw.Connection, version: int) -> dict[str, str]:
+        """``{table: CREATE sql}`` at schema cookie ``version`` (shared: do not change it)."""
+        if self._tables is None or self._tables[0] != version:
+            self._tables = (version, tables(self.peek(conn, version)))
+        return self._tables[1]
 
 
 def entries(schema: Mapping[tuple[str, str], SchemaEntry]) -> list[SchemaEntry]:

@@ -271,12 +271,12 @@ def append_record(
         stamp = base.time_ms  # keep times monotonic along a chain despite clock steps
     digest = record_hash(base.hash if base else None, kind, stamp, data)
     depth = base.depth + 1 if base else 1
-    cursor = conn.execute(
+    conn.execute(
         "INSERT INTO _zen_changes(base, depth, time_ms, kind, hash, data, note, owed) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (base.id if base else None, depth, stamp, kind, digest, data, note, owed),
     )
-    rid = int(cursor.get)
+    rid = conn.last_insert_rowid()  # cheaper than RETURNING (no result table)
     return Record(rid, base.id if base else None, depth, stamp, kind, digest, note, owed)
 
 
