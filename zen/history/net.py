@@ -35,6 +35,8 @@ def normalize(steps: Sequence[Step]) -> list[Step]:
         >>> normalize([RowsStep(b"")])
         []
     """
+    if len(steps) == 1 and isinstance(steps[0], RowsStep):  # the usual transaction
+        return [steps[0]] if steps[0].changeset else []
     if not any(isinstance(step, SchemaStep) for step in steps):
         return merge_rows(steps)
     first: dict[_Key, SchemaEntry | None] = {}
