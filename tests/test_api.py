@@ -64,3 +64,14 @@ def test_read_only_database(users_db: Path) -> None:
         assert db.count("users") == 3
         with pytest.raises(zen.ZenError, match="read-only"):
             db.sql("DELETE FROM users")
+
+
+def test_close_twice_is_harmless(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    zen.init(path, project=False)
+    db = zen.open(path)
+    db.sql("CREATE TABLE t(a)")  # an autocommit owed until close
+    db.close()
+    db.close()
+    with zen.open(path) as again:
+        assert again.history.log()[0].commit.message == "CREATE TABLE t(a)"

@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from zen._version import __version__
-from zen.api import Database, open
+from zen.api import Database, init, open
 from zen.engine.errors import ZenError
 
 if TYPE_CHECKING:
     from zen.dbapi import connect
 
-__all__ = ["Database", "ZenError", "__version__", "connect", "open"]
+__all__ = ["Database", "ZenError", "__version__", "connect", "init", "open"]
 
 
 def __getattr__(name: str) -> Any:

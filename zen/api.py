@@ -80,6 +80,7 @@ class Database:
         self.dialect = dialect
         # SQL text -> its one Statement, for texts no rewrite can touch (the hot path).
         self._plain: dict[str, Statement] = {}
+        self._closed = False
         from zen.history.attach import attach as attach_history
         from zen.vector import attach  # one schema look-up; numpy and annoy stay unloaded
 
@@ -403,10 +404,16 @@ class Database:
     # -- lifecycle -----------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the database (making the autocommits history still owes first)."""
+        """Close the database (making the autocommits history still owes first).
+
+        Closing a closed database does nothing.
+        """
+        if self._closed:
+            return
         if self._history is not None and self._history.loaded:
             self._history.get().flush()
         self.engine.close()
+        self._closed = True
 
     def __enter__(self) -> Database:
         return self

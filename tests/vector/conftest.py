@@ -75,4 +75,5 @@ def docs(docs_path: Path, small_segments: None) -> Iterator[tuple[Database, Vect
     layer = zen.vector.layer(db.engine)
     layer.create("docs", "emb", dim=DIM, trees=8)
     yield db, layer
+    layer.wait()  # no seal left running into the next test
     db.close()

@@ -206,6 +206,7 @@ def test_missing_or_corrupt_cache_is_rebuilt(docs, docs_path: Path) -> None:
     index = zen.vector.layer(fresh.engine).index("docs")
     assert [h.rowid for h in index.search(query, k=10, exact=True)] == expected
     assert index.rebuilds == 1
+    index.wait()  # the repair is written in the background
     assert index.view().segments  # repaired: written again from the rows
     assert [h.rowid for h in index.search(query, k=10, exact=True)] == expected
 
@@ -214,6 +215,8 @@ def test_compaction_purges_tombstones_and_keeps_results(docs) -> None:
     db, layer = docs
     index = layer.index("docs")
     fill(db, clustered(900, seed=4), start=600)
+    index.view()  # the buffer is full: sealed (and tiers merged) in the background
+    index.wait()
     assert len(index.view().segments) <= 8
     db.sql("DELETE FROM docs WHERE id % 2 = 0")
     query = clustered(1, seed=6)[0]
@@ -288,5 +291,6 @@ def test_table_recreated_without_triggers_is_followed_and_repaired(docs) -> None
     query = clustered(1, seed=13)[0]
     hits = [h.rowid for h in index.search(query, k=10, exact=True)]
     assert min(hits) > 100 and hits == brute_force(db, query, 10)
+    index.wait()  # the resync is persisted (and the triggers repaired) in the background
     triggers = db.sql("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'").scalar()
     assert triggers == 3

@@ -25,6 +25,7 @@ from zen.engine.errors import UsageError
 if TYPE_CHECKING:
     from zen.api import Database
     from zen.vector.manager import VectorLayer
+    from zen.vector.past import Past
 
 vector_app = typer.Typer(
     name="vector",
@@ -126,21 +127,29 @@ def search_command(
     like: int | None = typer.Option(None, "--like", help="Use this row's vector as the query."),
     k: int = typer.Option(10, "-k", help="Number of neighbours."),
     where: str | None = typer.Option(None, "--where", help="Only rows matching this expression."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Search the rows as they were at this revision (needs history)."
+    ),
     db: str | None = DB_OPTION,
     fmt: str | None = typer.Option(None, "--format", help=FORMAT_HELP),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Print the k nearest rows with their distance, nearest first.
 
+    With `--as-of`, rows (and `--like`'s row) are those of that revision.
+
     **Examples**
 
     * `zen vector search docs --query '[0.1, 0.2, ...]' -k 5`
     * `zen vector search docs --like 42 --where "lang = 'en'" --json`
+    * `zen vector search docs --like 42 --as-of HEAD~2`
     """
     with _open(db) as database:
-        vector = _query_vector(database, table, query, query_file, like)
-        hits = _layer(database).index(table).search(vector, k, where=where)
-        rows = _rows(database, table, [h.rowid for h in hits])
+        index = _layer(database).index(table)
+        past = index.past(as_of) if as_of is not None else None
+        vector = _query_vector(database, table, (query, query_file, like), past)
+        hits = index.search(vector, k, where=where, as_of=as_of)
+        rows = _rows(database, table, [h.rowid for h in hits], past)
     out = [{"rowid": h.rowid, "distance": h.distance, **rows.get(h.rowid, {})} for h in hits]
     if as_json:
         emit_json(out)
@@ -156,26 +165,25 @@ def search_command(
 
 
 def _query_vector(
-    database: Database, table: str, query: str | None, query_file: Path | None, like: int | None
+    database: Database,
+    table: str,
+    given_query: tuple[str | None, Path | None, int | None],
+    past: Past | None,
 ) -> Any:
-    given = [x is not None for x in (query, query_file, like)]
+    query, query_file, like = given_query
+    given = [x is not None for x in given_query]
     if sum(given) != 1:
         raise UsageError("give exactly one of --query, --query-file, --like")
     if query is not None:
         return query
     if query_file is not None:
         return _load_npy(query_file)
+    assert like is not None
     spec = _layer(database).index(table).spec
-    from zen.engine.catalog import quote_identifier
-
-    row = database.sql(
-        f"SELECT {quote_identifier(spec.column)} FROM {quote_identifier(spec.table)} "
-        "WHERE rowid = ?",
-        [like],
-    ).fetchall()
-    if not row or row[0][0] is None:
+    found = _rows(database, table, [like], past, keep_vector=True).get(like, {})
+    if found.get(spec.column) is None:
         raise UsageError(f"row {like} of {spec.table} does not exist or has no vector")
-    return row[0][0]
+    return found[spec.column]
 
 
 def _load_npy(path: Path) -> Any:
@@ -188,22 +196,36 @@ def _load_npy(path: Path) -> Any:
     return array.reshape(-1)
 
 
-def _rows(database: Database, table: str, rowids: list[int]) -> dict[int, dict[str, Any]]:
-    """The result rows without their vector column (binary noise in a terminal)."""
+def _rows(
+    database: Database,
+    table: str,
+    rowids: list[int],
+    past: Past | None,
+    *,
+    keep_vector: bool = False,
+) -> dict[int, dict[str, Any]]:
+    """The result rows (of the past state when ``past``), without their vector column
+    unless ``keep_vector`` (it is binary noise in a terminal)."""
     from zen.engine.catalog import quote_identifier
+    from zen.vector.past import past_row
 
     spec = _layer(database).index(table).spec
-    if not rowids:
-        return {}
-    marks = ",".join("?" * len(rowids))
-    result = database.sql(
-        f"SELECT rowid AS _rid, * FROM {quote_identifier(spec.table)} WHERE rowid IN ({marks})",
-        rowids,
-    )
-    found = {}
-    for row in result.dicts():
-        row.pop(spec.column, None)
-        found[row.pop("_rid")] = row
+    found: dict[int, dict[str, Any]] = {}
+    if past is not None:
+        for rowid in rowids:
+            row = past_row(database.engine.conn, spec, past, rowid)
+            if row is not None:
+                found[rowid] = {k: v for k, v in row.items() if k != "rowid"}
+    elif rowids:
+        marks = ",".join("?" * len(rowids))
+        result = database.sql(
+            f"SELECT rowid AS _rid, * FROM {quote_identifier(spec.table)} WHERE rowid IN ({marks})",
+            rowids,
+        )
+        found = {row.pop("_rid"): row for row in result.dicts()}
+    if not keep_vector:
+        for row in found.values():
+            row.pop(spec.column, None)
     return found
 
 

@@ -72,6 +72,8 @@ class Reference:
         table: The table name.
         ref: The revision.
         aliased: An alias follows (so none is added).
+        call: Offset just past the closing parenthesis when the reference is a
+            table-valued function call (``vec_search(...) AS OF 'ref'``), else None.
     """
 
     start: int
@@ -80,6 +82,7 @@ class Reference:
     table: str
     ref: str
     aliased: bool
+    call: int | None = None
 
 
 def find_references(sql: str) -> list[Reference]:
@@ -137,6 +140,9 @@ def _reference(sql: str, tokens: list[Any], at: int, clause: str) -> Reference:
         and tokens[name_at - 1].token_type.name == "FOR"
     ):
         name_at -= 2  # FOR SYSTEM_TIME AS OF 'ref', the SQL:2011 spelling
+    call = None
+    if name_at >= 0 and tokens[name_at].token_type.name == "R_PAREN":
+        call, name_at = tokens[name_at].end + 1, _call_name(tokens, name_at)
     schema, table, first = _table_name(tokens, name_at)
     before = tokens[first - 1].token_type.name if first >= 1 else ""
     if table is None or before not in _TABLE_STARTS or (before == "COMMA" and clause != "FROM"):
@@ -146,7 +152,20 @@ def _reference(sql: str, tokens: list[Any], at: int, clause: str) -> Reference:
         )
     follow = tokens[at + 3] if at + 3 < len(tokens) else None
     aliased = follow is not None and follow.token_type.name in ("ALIAS", "VAR", "IDENTIFIER")
-    return Reference(tokens[first].start, ref_token.end + 1, schema, table, ref_token.text, aliased)
+    return Reference(
+        tokens[first].start, ref_token.end + 1, schema, table, ref_token.text, aliased, call
+    )
+
+
+def _call_name(tokens: list[Any], close: int) -> int:
+    """Index of the function name before the ``(`` matching the ``)`` at ``close``."""
+    depth = 0
+    for i in range(close, -1, -1):
+        kind = tokens[i].token_type.name
+        depth += {"R_PAREN": 1, "L_PAREN": -1}.get(kind, 0)
+        if depth == 0:
+            return i - 1
+    return -1
 
 
 def _table_name(tokens: list[Any], at: int) -> tuple[str | None, str | None, int]:
@@ -190,12 +209,20 @@ def rewrite(history: History, sql: str) -> str:
     pieces: list[str] = []
     pos = 0
     for ref in references:
-        name = overlays.view(ref)
         alias = "" if ref.aliased else f" AS {quote_identifier(ref.table)}"
-        pieces += [sql[pos : ref.start], f"temp.{quote_identifier(name)}{alias}"]
+        pieces += [sql[pos : ref.start], _replacement(overlays, sql, ref) + alias]
         pos = ref.end
     pieces.append(sql[pos:])
     return "".join(pieces)
+
+
+def _replacement(overlays: Overlays, sql: str, ref: Reference) -> str:
+    """The overlay view of a table; for a table-valued function (``vec_search``), the
+    call with its ``as_of`` hidden column constrained to the revision."""
+    if ref.call is None:
+        return f"temp.{quote_identifier(overlays.view(ref))}"
+    revision = "'" + ref.ref.replace("'", "''") + "'"
+    return f"(SELECT * FROM {sql[ref.start : ref.call]} WHERE as_of = {revision})"
 
 
 def _check_script(sql: str) -> None:

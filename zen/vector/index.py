@@ -2,12 +2,15 @@
 
 Writes to metadata run in one transaction that first checks nobody else moved
 the index on (another process sealing or compacting); the slow part (building
-an Annoy forest) happens before that transaction, so readers are never blocked.
+an Annoy forest) happens before that transaction, and a seal a search asks for
+runs in a background thread (:mod:`zen.vector.background`), so neither readers
+nor the caller wait for it. Past states (``as_of``) are searched through
+:mod:`zen.vector.past`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import apsw
 
 from zen.vector import store
+from zen.vector.background import Sealer
 from zen.vector.filter import check_filter, matching
 from zen.vector.lsm import (
     SEAL_AT,
@@ -37,9 +41,11 @@ from zen.vector.segment import (
 
 if TYPE_CHECKING:
     from zen.vector.distance import FloatArray, IntArray
+    from zen.vector.past import Past
 
 MAX_SEGMENTS = 8
 TIER_FANOUT = 4
+BACKGROUND = True  # seal full buffers in a background thread (False: in the caller)
 
 
 @dataclass(frozen=True)
@@ -59,16 +65,27 @@ class VectorIndex:
         [Hit(rowid=7, distance=0.01), Hit(rowid=3, distance=0.2)]
     """
 
-    def __init__(self, conn: apsw.Connection, db_path: str, spec: store.IndexSpec) -> None:
+    def __init__(
+        self,
+        conn: apsw.Connection,
+        db_path: str,
+        spec: store.IndexSpec,
+        sync_history: Callable[[], object] | None = None,
+    ) -> None:
         self.conn, self.spec, self.db_path = conn, spec, db_path
+        self.sync_history = sync_history  # folds other programs' writes into history
         self.folder = store.cache_dir(db_path, spec)
         self.state: State | None = None
         self.stamp: Stamp | None = None
         self.gate: tuple[int, int] | None = None
         self.auto_seal = True
+        self.background = BACKGROUND and Sealer.possible(db_path)  # seal off the caller's path
+        self.sealer = Sealer(db_path, spec)
         self.rebuilds = 0
         self._unsaved = False  # the state was rebuilt from rows and not yet written
+        self._resync_on_load = False  # the sealer was told the rows moved behind the log
         self._orphans: set[int] = set()  # damaged segments still named in the metadata
+        self._past: dict[tuple[Any, ...], Past] = {}  # AS OF states, by (target, working, gate)
 
     # -- keeping up with the rows ---------------------------------------------------
 
@@ -81,10 +98,42 @@ class VectorIndex:
             return state
         state, resynced = self._refresh()
         full = self.auto_seal and len(state.buffer) >= SEAL_AT
-        # A resync is persisted at once, so other connections need not repeat it.
-        if (resynced or full) and self.seal(force=resynced):
+        if not (resynced or full):
+            return state
+        # A resync is persisted at once, so other connections need not repeat it. The
+        # caller gets the state it has (exact and complete); the slow part runs elsewhere.
+        if self.background and not _read_only(self.conn):
+            self.sealer.start(resync=resynced)
+        elif self.seal(force=resynced):
             state, _ = self._refresh()
         return state
+
+    def maintain(self, *, resync_rows: bool = False) -> bool:
+        """Seal a full buffer (then compact tiers), or persist a resync: the sealer's pass.
+
+        Args:
+            resync_rows: Rebuild the state from the rows first (the caller saw
+                writes that bypassed the change log).
+        """
+        self._resync_on_load, self.state = resync_rows, None
+        try:
+            state, resynced = self._refresh()
+        finally:
+            self._resync_on_load = False
+        if resynced or len(state.buffer) >= SEAL_AT:
+            return self.seal(force=resynced)
+        return False
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for background sealing to finish (tests, benchmarks, before a copy)."""
+        self.sealer.wait(timeout)
+
+    def referenced(self) -> set[str]:
+        """File stems the metadata names (everything else in the folder is an orphan)."""
+        rows = self.conn.execute(
+            f"SELECT file FROM {store.SEGMENTS} WHERE idx = ?", (self.spec.name,)
+        ).fetchall()
+        return {str(stem) for (stem,) in rows}
 
     def _refresh(self) -> tuple[State, bool]:
         """Fold new log entries into the cached state (outside any transaction)."""
@@ -141,7 +190,7 @@ class VectorIndex:
             self._unsaved = True
             return state
         state.seq, state.rows = stamp.seq, rows
-        if stamp.epoch != stamp.synced:
+        if stamp.epoch != stamp.synced or self._resync_on_load:
             resync(self.conn, state)
             self._unsaved = True
         return state
@@ -149,7 +198,13 @@ class VectorIndex:
     # -- searching ----------------------------------------------------------------
 
     def search(
-        self, query: Any, k: int = 10, *, where: str | None = None, exact: bool = False
+        self,
+        query: Any,
+        k: int = 10,
+        *,
+        where: str | None = None,
+        exact: bool = False,
+        as_of: str | None = None,
     ) -> list[Hit]:
         """The ``k`` nearest rows to ``query`` (among those matching ``where``).
 
@@ -158,7 +213,19 @@ class VectorIndex:
             k: How many neighbours.
             where: A SQL expression over the table's columns; only matching rows count.
             exact: Force an exact scan.
+            as_of: A revision (``HEAD~2``, a tag, a time): search the rows of that
+                state instead of the working copy (an exact scan; needs history).
+
+        Example:
+            >>> db.vector("docs").search(q, k=5, as_of="HEAD~2")  # doctest: +SKIP
+            [Hit(rowid=7, distance=0.01), ...]
         """
+        return self._search(query, k, where, exact, as_of, sync=True)
+
+    def _search(
+        self, query: Any, k: int, where: str | None, exact: bool, as_of: str | None, *, sync: bool
+    ) -> list[Hit]:
+        """:meth:`search`; ``sync`` is False inside a SQL statement (no writes there)."""
         from zen.vector.codec import to_array
         from zen.vector.distance import prepare
 
@@ -167,6 +234,9 @@ class VectorIndex:
 
             raise UsageError(f"k must be at least 1, not {k}")
         vector = prepare(to_array(query, self.spec.dim)[None, :], self.spec.metric)[0]
+        if as_of is not None:
+            rids, dist = self._search_past(vector, k, where, self.past(as_of, sync=sync))
+            return [Hit(int(r), float(d)) for r, d in zip(rids, dist, strict=True)]
         state = self.view()
         exact = exact or state.live <= EXACT_BELOW
         if where is None:
@@ -174,6 +244,37 @@ class VectorIndex:
         else:
             rids, dist = self._filtered(state, vector, k, check_filter(self.conn, self.spec, where))
         return [Hit(int(r), float(d)) for r, d in zip(rids, dist, strict=True)]
+
+    def past(self, as_of: str, *, sync: bool = True) -> Past:
+        """The rows at revision ``as_of`` that differ from the working copy (cached).
+
+        Raises:
+            NotInitializedError: The database has no history.
+            RefNotFoundError: ``as_of`` names nothing.
+        """
+        from zen.vector.past import check_history, load_past, target_key
+
+        check_history(self.conn)
+        if sync and self.sync_history is not None:
+            self.sync_history()
+        key = (*target_key(self.conn, as_of), self._gate(), self.spec)
+        found = self._past.get(key)
+        if found is None:
+            found = load_past(self.conn, self.spec, as_of)
+            self._past = {key: found}  # one state kept: repeated queries at one revision
+        return found
+
+    def _search_past(
+        self, query: FloatArray, k: int, where: str | None, past: Past
+    ) -> tuple[IntArray, FloatArray]:
+        """Exact search over the past rows (equal to brute force over that state)."""
+        from zen.vector.past import past_matching, past_state
+
+        state = past_state(self.view(), past)
+        if where is None:
+            return search_state(state, query, k, exact=True)
+        checked = check_filter(self.conn, self.spec, where)
+        return _exact_among(state, query, k, past_matching(self.conn, self.spec, past, checked))
 
     def _filtered(
         self, state: State, query: FloatArray, k: int, where: str
@@ -238,6 +339,7 @@ class VectorIndex:
 
     def compact(self, *, full: bool = True) -> None:
         """Merge segments and the buffer, purging tombstones (one segment when ``full``)."""
+        self.wait()  # a background seal would make this one's commit lose the race
         self.seal()
         state = self.view()
         if full and (len(state.segments) > 1 or any(s.live < s.count for s in state.segments)):
@@ -287,9 +389,10 @@ class VectorIndex:
                     written.append(self._record(item))
                 store.repair_triggers(self.conn, self.spec)
                 self._write_dead(state, remove)
+                # synced = the epoch the state was checked against (never a newer one).
                 self.conn.execute(
-                    f"UPDATE {store.INDEXES} SET seq = ?, rows = ?, synced = epoch WHERE name = ?",
-                    (state.seq, state.rows, self.spec.name),
+                    f"UPDATE {store.INDEXES} SET seq = ?, rows = ?, synced = ? WHERE name = ?",
+                    (state.seq, state.rows, self.stamp.epoch if self.stamp else 0, self.spec.name),
                 )
                 self.conn.execute(
                     f"DELETE FROM {store.CHANGES} WHERE idx = ? AND seq < ?",
@@ -312,7 +415,10 @@ class VectorIndex:
         if found is None or self.stamp is None:
             return False
         stamp, _ = found
-        return stamp.seq == self.stamp.seq and stamp.segments == self.stamp.segments
+        # A moved epoch means rows changed behind the log (a rewind) since the state
+        # was read: committing it would mark stale segments as checked.
+        mine = self.stamp
+        return (stamp.seq, stamp.epoch, stamp.segments) == (mine.seq, mine.epoch, mine.segments)
 
     def _record(self, item: dict[str, Any]) -> str:
         segment_id: Any = self.conn.execute(

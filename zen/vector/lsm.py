@@ -80,7 +80,12 @@ class Buffer:
     def _consolidate(self) -> None:
         import numpy as np
 
-        if self._pending:
+        if len(self._pending) == 1 and not len(self.rids):
+            # The usual bulk case (one batch into an empty buffer): no copy.
+            self.rids, self.matrix = self._pending[0]
+            self.alive = np.ones(len(self.rids), dtype=bool)
+            self._pending = []
+        elif self._pending:
             self.rids = np.concatenate([self.rids, *(p[0] for p in self._pending)])
             self.matrix = np.concatenate([self.matrix, *(p[1] for p in self._pending)])
             grown = sum(len(p[0]) for p in self._pending)
@@ -142,52 +147,93 @@ class State:
         """Apply change-log entries after ``seq``; returns how many were read."""
         import numpy as np
 
-        found_entries = conn.execute(
-            f"SELECT seq, rid, op FROM {store.CHANGES} WHERE idx = ? AND seq > ? ORDER BY seq",
-            (self.spec.name, self.seq),
-        ).fetchall()  # fmt: skip
-        entries: list[Any] = list(found_entries)
-        if not entries:
+        where = f"FROM {store.CHANGES} WHERE idx = ? AND seq > ?"
+        summary: Any = conn.execute(
+            f"SELECT count(*), max(seq), total(op) {where}", (self.spec.name, self.seq)
+        ).fetchone()  # an aggregate: always one row
+        count, last, delta = summary
+        if not count:
             return 0
-        rids = np.unique(np.fromiter((e[1] for e in entries), dtype=np.int64))
+        # One column, bounded by `last`: the rowids of exactly the entries counted above.
+        cursor = conn.execute(f"SELECT rid {where} AND seq <= ?", (self.spec.name, self.seq, last))
+        rids = np.unique(np.fromiter((rid for (rid,) in cursor), dtype=np.int64, count=count))
         self.kill(rids)
         self.buffer.put_many(*read_rows(conn, self.spec, rids))
-        self.seq = entries[-1][0]
-        self.rows += sum(e[2] for e in entries)
-        return len(entries)
+        self.seq = int(last)
+        self.rows += int(delta)
+        return int(count)
 
 
 def read_rows(
     conn: apsw.Connection, spec: store.IndexSpec, rids: IntArray | None
 ) -> tuple[IntArray, FloatArray]:
     """(rowids, prepared vectors) of the rows ``rids`` (all when None) that have a vector."""
-    import numpy as np
 
     table, col = quote_identifier(spec.table), quote_identifier(spec.column)
     # length() of a BLOB reads only its header; wrong-sized values never reach numpy.
     base = f"SELECT rowid, {col} FROM {table} WHERE length({col}) = {spec.dim * 4}"
-    found: list[Any]
+    reader = _Rows(spec.dim, 4096 if rids is None else len(rids))
     if rids is None:
-        found = list(conn.execute(base))
+        reader.take(conn.execute(base), None)
     elif len(rids) > CHUNK * 4:
         # Many rows (a bulk insert): one range scan beats hundreds of IN (...) look-ups.
         low, high = int(rids.min()), int(rids.max())
-        found = list(conn.execute(f"{base} AND rowid BETWEEN ? AND ?", (low, high)))
+        dense = len(rids) == high - low + 1  # rids are unique: every row of the range
+        cursor = conn.execute(f"{base} AND rowid BETWEEN ? AND ?", (low, high))
+        reader.take(cursor, None if dense else set(rids.tolist()))
     else:
-        found = []
         for start in range(0, len(rids), CHUNK):
             part = rids[start : start + CHUNK].tolist()
             marks = ",".join("?" * len(part))
-            found += conn.execute(f"{base} AND rowid IN ({marks})", part).fetchall()
-    ids = np.fromiter((rid for rid, _ in found), dtype=np.int64, count=len(found))
-    # One C-level copy of every BLOB into a fixed-width array, then viewed as float32.
-    packed = np.array([blob for _, blob in found], dtype=f"S{spec.dim * 4}")
-    raw = packed.view("<f4").reshape(len(found), spec.dim)
-    matrix = prepare(raw, spec.metric, in_place=True)
-    if rids is not None and len(rids) > CHUNK * 4:
-        keep = np.isin(ids, rids)
-        ids, matrix = ids[keep], matrix[keep]
-    return ids, matrix
+            reader.take(conn.execute(f"{base} AND rowid IN ({marks})", part), None)
+    ids, raw = reader.arrays()
+    return ids, prepare(raw, spec.metric, in_place=True)
+
+
+class _Rows:
+    """Vectors copied straight into float32 matrices as the rows stream by.
+
+    Each BLOB is freed as soon as it is copied, so a bulk read touches its memory
+    once (no list of BLOBs, no second copy), and the matrix comes from numpy's
+    allocator (huge pages for big arrays: a fraction of the page faults).
+    """
+
+    def __init__(self, dim: int, expected: int) -> None:
+        self.dim, self.size = dim, dim * 4
+        self.ids: list[int] = []
+        self.chunks: list[Any] = []
+        self._new_chunk(max(expected, 1))
+
+    def _new_chunk(self, rows: int) -> None:
+        import numpy as np
+
+        self.chunks.append(np.empty((rows, self.dim), dtype="<f4"))
+        self._view = memoryview(self.chunks[-1]).cast("B")
+        self._at = 0
+
+    def take(self, cursor: Any, wanted: set[int] | None) -> None:
+        """Copy the (rowid, BLOB) rows of ``cursor`` (those in ``wanted`` when given)."""
+        size, ids = self.size, self.ids
+        view, at = self._view, self._at
+        for rid, blob in cursor:
+            if wanted is not None and rid not in wanted:
+                continue
+            if at == len(view):
+                self._new_chunk(len(self.chunks[-1]) * 2)  # doubling: O(1) per row
+                view, at = self._view, 0
+            view[at : at + size] = blob
+            ids.append(rid)
+            at += size
+        self._at = at
+
+    def arrays(self) -> tuple[IntArray, FloatArray]:
+        """(rowids, raw vectors) of the rows taken."""
+        import numpy as np
+
+        self.chunks[-1] = self.chunks[-1][: self._at // self.size]
+        self._view.release()
+        matrix = self.chunks[0] if len(self.chunks) == 1 else np.concatenate(self.chunks)
+        return np.asarray(self.ids, dtype=np.int64), matrix
 
 
 def read_stamp(conn: apsw.Connection, spec: store.IndexSpec) -> tuple[Stamp, int] | None:
@@ -238,6 +284,12 @@ def resync(conn: apsw.Connection, state: State) -> None:
     state.buffer = Buffer(state.spec.dim)
     state.buffer.put_many(rids[~covered], matrix[~covered])
     state.rows = table_rows(conn, state.spec)
+    # The rows read include every logged change so far: folding those again would
+    # count their +1/-1 twice (a wrong fingerprint, then another resync).
+    last = conn.execute(
+        f"SELECT max(seq) FROM {store.CHANGES} WHERE idx = ?", (state.spec.name,)
+    ).get
+    state.seq = max(state.seq, int(last or 0))
 
 
 def _resync_segment(

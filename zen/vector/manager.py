@@ -63,9 +63,28 @@ class VectorLayer:
                 f"no vector index on {table}",
                 hint=f"create one with: zen vector create {table} COLUMN --dim N",
             )
-        created = VectorIndex(self.engine.conn, self.engine.path, spec)
+        created = VectorIndex(
+            self.engine.conn, self.engine.path, spec, sync_history=self._sync_history
+        )
         self._indexes[table.lower()] = created
         return created
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for every index's background sealing to finish.
+
+        Example:
+            >>> db.vectors.wait()  # doctest: +SKIP
+        """
+        for index in list(self._indexes.values()):
+            index.wait(timeout)
+
+    def _sync_history(self) -> None:
+        """Fold other programs' writes into history before a past search reads it."""
+        from zen.history.attach import attach
+
+        lazy = attach(self.engine)
+        if lazy is not None:
+            lazy.get().sync()
 
     def specs(self) -> list[store.IndexSpec]:
         """Every vector index."""
@@ -92,7 +111,7 @@ class VectorLayer:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, 1)",  # epoch 1, synced 0: index the rows
                 (spec.name, spec.table, spec.column, dim, spec.metric, trees, rows),
             )
-        self.index(spec.name).view()  # the first segment: existing rows, sealed now
+        self.index(spec.name).maintain()  # the first segment: existing rows, sealed now
         return spec
 
     def _new_spec(

@@ -30,14 +30,17 @@ def register(conn: apsw.Connection, layer: VectorLayer) -> None:
 # The table-valued function's columns; the hidden ones are its arguments, in order.
 _SCHEMA = (
     "CREATE TABLE x(rowid_ INTEGER, distance REAL, tbl HIDDEN, query HIDDEN, k HIDDEN, "
-    "filter HIDDEN, exact HIDDEN)"
+    "filter HIDDEN, exact HIDDEN, as_of HIDDEN)"
 )
 _FIRST_ARG, _REQUIRED = 2, 2  # table and query are required
-_ARGS = 5
+_ARGS = 6
 
 
 class _SearchModule:
-    """``vec_search(table, query, k[, filter[, exact]])``: (rowid, distance) rows.
+    """``vec_search(table, query, k[, filter[, exact[, as_of]]])``: (rowid, distance) rows.
+
+    ``as_of`` (a revision) searches the rows of that past state; it can also be
+    given as a constraint on the hidden column: ``... v WHERE v.as_of = 'HEAD~2'``.
 
     Written against APSW's virtual-table protocol directly (rather than
     ``apsw.ext``) so registering it costs nothing at start-up.
@@ -89,10 +92,13 @@ class _SearchCursor:
         args: list[Any] = [None] * _ARGS
         for arg, value in zip((a for a in range(_ARGS) if seen >> a & 1), values, strict=True):
             args[arg] = value
-        table, query, k, where, exact = args
+        table, query, k, where, exact, as_of = args
         try:
             index = self.layer.index(str(table))
-            hits = index.search(query, 10 if k is None else int(k), where=where, exact=bool(exact))
+            count = 10 if k is None else int(k)
+            past = None if as_of is None else str(as_of)
+            # No history sync here: it may write, and a statement is running.
+            hits = index._search(query, count, where, bool(exact), past, sync=False)
         except ZenError as exc:
             # SQLite shows the message; the hint is folded in so it is not lost.
             raise apsw.SQLError(exc.message + (f" ({exc.hint})" if exc.hint else "")) from None
