@@ -57,5 +57,3 @@ def export_rows(source: RowSource, path: Path) -> int:
 
     with path.open("w", encoding="utf-8", newline="") as out:
         return write_rows(source.columns, source.rows(), out, TEXT_FORMATS[suffix])
-
-
