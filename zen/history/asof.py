@@ -45,7 +45,7 @@ from zen.history import store
 from zen.history.apply import path_steps
 from zen.history.diff import schema_after
 from zen.history.errors import HistoryError
-from zen.history.steps import SchemaStep, Step
+from zen.history.steps import SchemaStep, Step, table_changes
 
 if TYPE_CHECKING:
     from zen.history.history import History
@@ -405,18 +405,6 @@ def _column_defs(columns: list[tuple[str, str]]) -> str:
     return ", ".join(f"{quote_identifier(n)} {t}".rstrip() for n, t in columns)
 
 
-def _changes(steps: list[Step], table: str, *, after_schema: bool) -> Iterator[apsw.TableChange]:
-    """The changes of ``table`` in the rows steps before (or after) the schema step."""
-    seen_schema = False
-    for step in steps:
-        if isinstance(step, SchemaStep):
-            seen_schema = True
-        elif seen_schema == after_schema and step.changeset:
-            for change in apsw.Changeset.iter(step.changeset):
-                if change.name == table:
-                    yield change
-
-
 def _overlay(
     conn: apsw.Connection, name: str, table: str, steps: list[Step]
 ) -> tuple[tuple[str, str], ...]:
@@ -465,7 +453,7 @@ def _fill(
     add_key = f"INSERT OR IGNORE INTO temp.{quote_identifier(targets[0])} VALUES ({marks})"
     width = len(layout.columns) - start
     add_row = f"INSERT INTO temp.{quote_identifier(targets[1])} VALUES ({_marks(width)})"
-    for change in _changes(steps, table, after_schema=False):
+    for change in table_changes(steps, table, after_schema=False):
         side = change.new if change.op == "INSERT" else change.old
         key = [side[i] for i in keys_at] if side is not None else []
         conn.execute(add_key, key)
@@ -510,7 +498,7 @@ def _materialise(
     conn.execute(f"CREATE TEMP TABLE {quote_identifier(name)}({_column_defs(columns)})")
     start = 1 if layout.implicit_rowid else 0
     insert = f"INSERT INTO temp.{quote_identifier(name)} VALUES ({_marks(len(columns))})"
-    for change in _changes(steps, table, after_schema=True):
+    for change in table_changes(steps, table, after_schema=True):
         if change.op != "INSERT" or change.new is None:
             raise HistoryError(f"{table}: unexpected {change.op} in a table image")
         conn.execute(insert, change.new[start:])

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import apsw
@@ -67,6 +67,25 @@ Step = RowsStep | SchemaStep
 def invert_steps(steps: Sequence[Step]) -> list[Step]:
     """The steps that undo ``steps`` (each inverted, in reverse order)."""
     return [step.inverted() for step in reversed(steps)]
+
+
+def table_changes(
+    steps: Sequence[Step], table: str, *, after_schema: bool
+) -> Iterator[apsw.TableChange]:
+    """The changes of ``table`` in the rows steps before (or after) the first schema step.
+
+    Example:
+        >>> list(table_changes([], "t", after_schema=False))
+        []
+    """
+    seen_schema = False
+    for step in steps:
+        if isinstance(step, SchemaStep):
+            seen_schema = True
+        elif seen_schema == after_schema and step.changeset:
+            for change in apsw.Changeset.iter(step.changeset):
+                if change.name == table:
+                    yield change
 
 
 def encode_steps(steps: Iterable[Step]) -> bytes:

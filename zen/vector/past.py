@@ -15,7 +15,6 @@ statement (``vec_search(..., as_of)``) and on a read-only database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +96,7 @@ def load_past(conn: apsw.Connection, spec: store.IndexSpec, ref: str) -> Past:
     from zen.history import schema as sch
     from zen.history.apply import path_steps
     from zen.history.diff import schema_after
-    from zen.history.steps import SchemaStep
+    from zen.history.steps import SchemaStep, table_changes
 
     target, working = target_key(conn, ref)
     steps = path_steps(conn, working, target)
@@ -114,7 +113,7 @@ def load_past(conn: apsw.Connection, spec: store.IndexSpec, ref: str) -> Past:
         _vector_position(layout, spec, ref), full=redefined,
     )  # fmt: skip
     if redefined:
-        for change in _changes(steps, spec.table, after_schema=True):
+        for change in table_changes(steps, spec.table, after_schema=True):
             values: tuple[Any, ...] = tuple(change.new or ())
             past.rows[int(values[past.rowid_at])] = values
     else:
@@ -149,29 +148,17 @@ def _vector_position(layout: Layout, spec: store.IndexSpec, ref: str) -> int:
     raise UsageError(f"{spec.table} had no column {spec.column} at {ref}")
 
 
-def _changes(steps: list[Step], table: str, *, after_schema: bool) -> Iterator[apsw.TableChange]:
-    """The table's changes in the rows steps before (or after) the first schema step."""
-    from zen.history.steps import SchemaStep
-
-    seen_schema = False
-    for step in steps:
-        if isinstance(step, SchemaStep):
-            seen_schema = True
-        elif seen_schema == after_schema and step.changeset:
-            for change in apsw.Changeset.iter(step.changeset):
-                if change.name == table:
-                    yield change
-
-
 def _patch(
     conn: apsw.Connection, spec: store.IndexSpec, layout: Layout, past: Past, steps: list[Step]
 ) -> None:
     """Fill ``past.rows`` with the target values of every row the path changes."""
+    from zen.history.steps import table_changes
+
     lookup = (
         f"SELECT {layout.select_list} FROM main.{quote_identifier(spec.table)} "
         f"WHERE {layout.key_where()}"
     )
-    for change in _changes(steps, spec.table, after_schema=False):
+    for change in table_changes(steps, spec.table, after_schema=False):
         side = change.new if change.op == "INSERT" else change.old
         values: tuple[Any, ...] = tuple(side or ())
         rowid = int(values[past.rowid_at])
