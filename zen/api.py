@@ -342,8 +342,27 @@ class Database:
         """
         from zen.io.importer import import_file
 
+        functions = self._vector_columns(table)
         with self._labelled(f"import {Path(path).name} into {table}"):
-            return import_file(self.engine, table, Path(path), fmt=format, pk=pk, progress=progress)
+            return import_file(
+                self.engine,
+                table,
+                Path(path),
+                fmt=format,
+                pk=pk,
+                progress=progress,
+                functions=functions,
+            )
+
+    def _vector_columns(self, table: str) -> dict[str, str]:
+        """``{column: "vec"}`` for ``table``'s vector indexes: JSON arrays become BLOBs."""
+        from zen.vector import attach
+        from zen.vector.store import load_specs
+
+        specs = [s for s in load_specs(self.engine.conn) if s.table.lower() == table.lower()]
+        if specs:
+            attach(self.engine)  # vec() is registered with the index's functions
+        return {spec.column: "vec" for spec in specs}
 
     def _labelled(self, message: str) -> AbstractContextManager[None]:
         """With history, the transactions run inside are recorded with ``message``."""

@@ -16,9 +16,9 @@ Example:
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,8 @@ class _Plan:
     targets: list[str]  # the table's columns, in the same order
     types: list[str]  # declared types of the targets
     create_sql: str | None  # set when the table must be created
+    # Target column (lower case) -> an SQL function each value goes through on insert.
+    functions: Mapping[str, str] = field(default_factory=dict)
 
 
 def import_file(
@@ -95,6 +97,7 @@ def import_file(
     fmt: str | None = None,
     pk: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    functions: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Load ``path`` into ``table`` atomically (created when missing).
 
@@ -107,6 +110,8 @@ def import_file(
         pk: Primary-key column(s) for a new table.
         progress: Called between chunks with the bytes processed so far, out of
             the file's size (the type-inference pass counts for a share of it).
+        functions: ``{column: SQL function}`` applied to that column's values when the
+            table exists (e.g. ``vec`` turns JSON arrays into vector BLOBs).
 
     Raises:
         DataFormatError: Malformed input or a row SQLite rejects (file, line, column).
@@ -124,7 +129,7 @@ def import_file(
     with _gc_paused(), InterruptGuard(_interrupter(engine)) as guard:
         ticks = _Ticks(guard, progress, size, table)
         try:
-            return _import(engine, table, reader, pk or [], ticks)
+            return _import(engine, table, reader, pk or [], ticks, functions or {})
         except InterruptedError_:
             raise ticks.interrupted() from None
 
@@ -140,7 +145,12 @@ def _interrupter(engine: Engine) -> Callable[[], None]:
 
 
 def _import(
-    engine: Engine, table: str, reader: Reader, pk: list[str], ticks: _Ticks
+    engine: Engine,
+    table: str,
+    reader: Reader,
+    pk: list[str],
+    ticks: _Ticks,
+    functions: Mapping[str, str],
 ) -> ImportReport:
     existing = _existing_table(engine.conn, table)
     if existing is not None and pk:
@@ -162,6 +172,8 @@ def _import(
             _execute(engine, plan.create_sql or "")
         else:
             plan = _append_plan(engine.conn, existing, reader, ticks.phase(0.0, _SCAN_SHARE))
+            wanted = {name.lower(): fn for name, fn in functions.items()}
+            plan = replace(plan, functions=wanted)
         start = _SCAN_SHARE if two_passes else 0.0
         rows = _insert(engine, plan, reader, ticks.phase(start, 1.0 - start))
     columns = list(zip(plan.targets, plan.types, strict=True))
@@ -284,9 +296,11 @@ def _unknown_column(
 def insert_sql(plan: _Plan, textual: bool) -> str:
     """The INSERT for a plan; empty text becomes NULL in columns that are not TEXT."""
     values = []
-    for kind in plan.types:
+    for target, kind in zip(plan.targets, plan.types, strict=True):
         empty_is_null = textual and affinity(kind) != TEXT
-        values.append("NULLIF(?, '')" if empty_is_null else "?")
+        value = "NULLIF(?, '')" if empty_is_null else "?"
+        function = plan.functions.get(target.lower())
+        values.append(f"{function}({value})" if function else value)
     columns = ", ".join(map(quote_identifier, plan.targets))
     return f"INSERT INTO {quote_identifier(plan.table)} ({columns}) VALUES ({', '.join(values)})"
 
