@@ -89,22 +89,37 @@ def scroll(ctx: Context) -> Case:
     """Peak RSS of scrolling a whole result, against the same app that did not scroll."""
     rows = ctx.size(_SCROLL_ROWS, _QUICK_SCROLL)
     db = _rows_db(ctx, rows)
-    repo = Path(__file__).resolve().parent.parent
-    baseline = spawn(_scroll_command(ctx, db, rows, False), cwd=repo).peak_rss
-    if baseline is None:
-        raise BenchError("could not measure the app's memory before scrolling")
-    return Case(
+    return _memory_case(
         title=f"headless `zen tui`: `select * from t` ({rows:,} rows), cursor to the last row",
-        contenders={
-            "scroll": Command(_scroll_command(ctx, db, rows, True), cwd=repo),
-            "no-scroll": Command(_scroll_command(ctx, db, rows, False), cwd=repo),
-        },
-        bars=[Bar("scroll", "<", baseline + _MEMORY_HEADROOM, metric="peak_rss")],
+        subject=("scroll", _scroll_command(ctx, db, rows, True)),
+        baseline=("no-scroll", _scroll_command(ctx, db, rows, False)),
         repeat=ctx.repeats(2, quick=1),
-        notes=[
-            f"the bar is the no-scroll app's peak ({baseline / 1e6:.1f} MB) + 100 MB",
-            "the cursor moves four pages at a time; every row is still read from SQLite",
-        ],
+        note="the cursor moves four pages at a time; every row is still read from SQLite",
+    )
+
+
+def _memory_case(
+    *,
+    title: str,
+    subject: tuple[str, list[str | Path]],
+    baseline: tuple[str, list[str | Path]],
+    repeat: int,
+    note: str,
+) -> Case:
+    """Peak RSS of ``subject`` against ``baseline``'s peak + 100 MB (both run as processes)."""
+    repo = Path(__file__).resolve().parent.parent
+    floor = spawn(baseline[1], cwd=repo).peak_rss
+    if floor is None:
+        raise BenchError(f"could not measure the memory of the {baseline[0]} run")
+    return Case(
+        title=title,
+        contenders={
+            subject[0]: Command(subject[1], cwd=repo),
+            baseline[0]: Command(baseline[1], cwd=repo),
+        },
+        bars=[Bar(subject[0], "<", floor + _MEMORY_HEADROOM, metric="peak_rss")],
+        repeat=repeat,
+        notes=[f"the bar is the {baseline[0]} run's peak ({floor / 1e6:.1f} MB) + 100 MB", note],
     )
 
 
@@ -178,23 +193,13 @@ def parquet_export(ctx: Context) -> Case:
     """
     rows = ctx.size(_SCROLL_ROWS, _QUICK_SCROLL)
     db = _rows_db(ctx, rows)
-    repo = Path(__file__).resolve().parent.parent
     out = ctx.path("export.parquet")
-    baseline = spawn(_export_command(ctx, db, rows, None), cwd=repo).peak_rss
-    if baseline is None:
-        raise BenchError("could not measure the memory of reading the first page")
-    return Case(
+    return _memory_case(
         title=f"the grid's export: `select * from t` ({rows:,} rows) to a Parquet file",
-        contenders={
-            "parquet": Command(_export_command(ctx, db, rows, out), cwd=repo),
-            "first-page": Command(_export_command(ctx, db, rows, None), cwd=repo),
-        },
-        bars=[Bar("parquet", "<", baseline + _MEMORY_HEADROOM, metric="peak_rss")],
+        subject=("parquet", _export_command(ctx, db, rows, out)),
+        baseline=("first-page", _export_command(ctx, db, rows, None)),
         repeat=ctx.repeats(2, quick=1),
-        notes=[
-            f"the bar is the first-page run's peak ({baseline / 1e6:.1f} MB) + 100 MB",
-            "row groups of 32,768 rows; the subject checks the file's row count",
-        ],
+        note="row groups of 32,768 rows; the subject checks the file's row count",
     )
 
 
