@@ -211,8 +211,9 @@ def test_an_unclaimed_output_suffix_still_means_csv(
     [
         (
             ["export", "app.db", "t", "--format", "nope"],
-            "unknown export format: nope\nhint: choose one of csv, tsv, json, jsonl, markdown "
-            "(built in); pyl, explode, upper (plugins); 1 plugin problem(s): see `zen plugins`",
+            "unknown export format: nope\nhint: choose one of csv, tsv, json, jsonl, markdown, "
+            "parquet (built in); pyl, explode, upper (plugins); "
+            "1 plugin problem(s): see `zen plugins`",
         ),
         (
             ["import", "app.db", "t", "pairs.kv", "--format", "nope"],
