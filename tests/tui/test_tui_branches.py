@@ -71,6 +71,14 @@ async def select(view: HistoryView, pilot: object, commit: str) -> None:
         await pilot.press("down")  # type: ignore[attr-defined]
 
 
+async def select_ref(view: HistoryView, pilot: object, path: Path, ref: str) -> str:
+    """Move the highlight to the commit ``ref`` names in ``path``; return its id."""
+    with zen.open(path) as db:
+        commit = commit_of(db, ref)
+    await select(view, pilot, commit)
+    return commit
+
+
 def test_the_graph_holds_every_branch(forked_db: Path) -> None:
     with zen.open(forked_db) as db:
         graph = load_graph(db.history, 100)
@@ -93,9 +101,7 @@ async def test_create_a_branch_then_switch_to_it(history_db: Path, make_app: Mak
     app = make_app(history_db)
     async with app.run_test(size=(100, 30)) as pilot:
         view = await open_history(app, pilot, 5)
-        with zen.open(history_db) as other:
-            target = commit_of(other, "HEAD~2")
-        await select(view, pilot, target)
+        target = await select_ref(view, pilot, history_db, "HEAD~2")
         await pilot.press("b")
         await until(lambda: isinstance(app.screen, PromptScreen))
         await pilot.press(*"feature", "enter")
@@ -194,9 +200,7 @@ async def test_uncommitted_changes_offer_carry_or_discard(
     app = make_app(explicit_db)
     async with app.run_test(size=(100, 30)) as pilot:
         view = await open_history(app, pilot, 3)
-        with zen.open(explicit_db) as db:
-            target = commit_of(db, "other")
-        await select(view, pilot, target)
+        await select_ref(view, pilot, explicit_db, "other")
         await pilot.press("s")
         await until(lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")

@@ -129,11 +129,13 @@ def remote_remove(
 
 # -- push, fetch, pull, clone ---------------------------------------------------------------------
 
+REMOTE_ARGUMENT = typer.Argument(
+    None, help="The remote (default: the only one, else origin).", show_default=False
+)
+
 
 def push_command(
-    remote: str | None = typer.Argument(
-        None, help="The remote (default: the only one, else origin).", show_default=False
-    ),
+    remote: str | None = REMOTE_ARGUMENT,
     branch: str | None = typer.Argument(
         None, help="The branch (default: the current one).", show_default=False
     ),
@@ -163,9 +165,7 @@ def push_command(
 
 
 def fetch_command(
-    remote: str | None = typer.Argument(
-        None, help="The remote (default: the only one, else origin).", show_default=False
-    ),
+    remote: str | None = REMOTE_ARGUMENT,
     db: str | None = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -188,9 +188,7 @@ def fetch_command(
 
 
 def pull_command(
-    remote: str | None = typer.Argument(
-        None, help="The remote (default: the only one, else origin).", show_default=False
-    ),
+    remote: str | None = REMOTE_ARGUMENT,
     branch: str | None = typer.Argument(
         None, help="The remote branch (default: the current branch's name).", show_default=False
     ),
