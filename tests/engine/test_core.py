@@ -6,9 +6,10 @@ import threading
 import time
 from pathlib import Path
 
+import apsw
 import pytest
 
-from zen.engine.core import Engine
+from zen.engine.core import Engine, statement_metadata
 from zen.engine.errors import InterruptedError_, SqlError, UsageError, ZenError
 
 COUNT_TO = "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < {n}) "
@@ -179,10 +180,38 @@ def test_result_metadata_matches_a_fresh_preparation(sql: str) -> None:
     engine = Engine(":memory:")
     engine.script("CREATE TABLE u(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO u VALUES (1, '')")
     statement = engine.statement(sql)
-    expected_description, expected_read_only = engine._metadata(statement, None)
+    expected_description, expected_read_only = statement_metadata(engine.conn, statement, None)
     result = engine.execute(statement)
     assert (result.description, result.read_only) == (
         tuple(expected_description),
         expected_read_only,
     )
     result.drain()
+
+
+@pytest.mark.parametrize("sql", _METADATA_CASES)
+def test_result_metadata_asked_after_the_rows_were_read(sql: str) -> None:
+    engine = Engine(":memory:")
+    engine.script("CREATE TABLE u(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO u VALUES (1, '')")
+    statement = engine.statement(sql)
+    expected = statement_metadata(engine.conn, statement, None)
+    result = engine.execute(statement)
+    result.drain()
+    assert (result.description, result.read_only) == (tuple(expected[0]), expected[1])
+
+
+def test_close_with_a_result_left_unread(users_db: Path) -> None:
+    engine = Engine(users_db)
+    unread = engine.query("SELECT * FROM users")
+    assert next(iter(unread))
+    engine.close()  # the unread statement is finalised, not "database is locked"
+    with pytest.raises(apsw.ConnectionClosedError):
+        engine.conn.execute("SELECT 1")
+
+
+def test_a_failed_start_leaves_nothing_open(users_db: Path) -> None:
+    engine = Engine(users_db)
+    for _ in range(3):
+        with pytest.raises(UsageError, match="parameter"):
+            engine.query("SELECT * FROM users WHERE id = :id")
+    engine.close()

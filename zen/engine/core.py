@@ -6,12 +6,13 @@ transactions, error translation and interruption behave the same everywhere.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any
 
 import apsw
 
@@ -27,7 +28,6 @@ from zen.engine.observers import (
     ROLLBACK_TO,
     SAVEPOINT,
     VACUUM,
-    BufferedRows,
     TransactionObserver,
     savepoint_name,
 )
@@ -40,8 +40,10 @@ Params = Mapping[str, Any] | Sequence[Any] | None
 Row = tuple[Any, ...]
 
 
-class Result:
+class Result(apsw.Cursor):
     """The rows of one statement, streamed from SQLite as they are iterated.
+
+    A result is the statement's own APSW cursor, so rows come straight from SQLite.
 
     Attributes:
         sql: The statement's text.
@@ -55,61 +57,73 @@ class Result:
         (['one'], [(1,)])
     """
 
-    # One is made per statement: slots keep that cheap on the point-lookup path.
-    __slots__ = (
-        "_consumed",
-        "_cursor",
-        "_description",
-        "_statement",
-        "changes",
-        "read_only",
-        "sql",
-    )
-
-    def __init__(
-        self,
-        cursor: apsw.Cursor,
-        statement: Statement,
-        description: Sequence[tuple[str, str | None]],
-        read_only: bool,
-        changes: int,
-    ) -> None:
-        self._cursor = cursor
-        self._statement = statement
-        self._description = description
-        self.sql = statement.text
-        self.read_only = read_only
-        self.changes = changes
-        self._consumed = False
+    # Class defaults, so the point-lookup path sets nothing it does not need.
+    changes = 0
+    _consumed = False
+    _description: Sequence[tuple[str, str | None]] | None = None  # None: ask when needed
+    _read_only: bool | None = None
+    _params: Params = None
+    _statement: Statement
 
     @property
-    def description(self) -> Sequence[tuple[str, str | None]]:
+    def sql(self) -> str:  # type: ignore[override]
+        """The statement's text."""
+        return self._statement.text
+
+    @property
+    def description(self) -> Sequence[tuple[str, str | None]]:  # type: ignore[override]
         """``(name, declared type)`` for each column."""
+        if self._description is None:
+            self._description, self._read_only = self._metadata()
         return self._description
+
+    @property
+    def read_only(self) -> bool:
+        """Whether SQLite says the statement does not write."""
+        if self._read_only is None:
+            self._description, self._read_only = self._metadata()
+        return self._read_only
 
     @property
     def columns(self) -> list[str]:
         """Column names (empty for statements that return no rows)."""
-        return [d[0] for d in self._description]
+        return [d[0] for d in self.description]
 
     @property
     def decltypes(self) -> list[str | None]:
         """Declared types of the columns (None for expressions)."""
-        return [d[1] for d in self._description]
+        return [d[1] for d in self.description]
 
     @property
     def has_rows(self) -> bool:
         """True when the statement produces a result set (it has columns)."""
-        return bool(self._description)
+        return bool(self.description)
 
-    def __iter__(self) -> Iterator[Row]:
+    def __iter__(self) -> Iterator[Row]:  # type: ignore[override]
+        self._take()
+        return self._translated()
+
+    def _take(self) -> None:
         if self._consumed:
             raise ZenError("this result has already been read; run the query again")
         self._consumed = True
+
+    def _translated(self) -> Iterator[Row]:
+        next_row = apsw.Cursor.__next__
+        while True:
+            try:
+                row = next_row(self)
+            except StopIteration:
+                return
+            except apsw.Error as exc:
+                raise from_apsw(exc, sql=self.sql) from None
+            yield row
+
+    def _metadata(self) -> tuple[Sequence[tuple[str, str | None]], bool]:
         try:
-            yield from self._cursor
-        except apsw.Error as exc:
-            raise from_apsw(exc, sql=self.sql) from None
+            return self.get_description(), self.is_readonly
+        except apsw.ExecutionCompleteError:
+            return statement_metadata(self.connection, self._statement, self._params)
 
     def dicts(self) -> Iterator[dict[str, Any]]:
         """Rows as ``{column: value}`` dictionaries."""
@@ -128,16 +142,72 @@ class Result:
             return row[0] if row else None
         return None
 
-    def close(self) -> None:
+    def close(self, force: bool = True) -> None:
         """Stop reading; the statement is finalised."""
         self._consumed = True
-        self._cursor.close(force=True)
+        super().close(force=True)
 
     def drain(self) -> None:
         """Run the statement to the end, dropping its rows (e.g. for RETURNING)."""
         if not self._consumed:
             for _ in self:
                 pass
+
+
+class _Streamed(Result):
+    """A read run outside any transaction: iteration is SQLite's own, with nothing between.
+
+    An error on a later row (an interrupt, a function failing) is raised as APSW's
+    exception; errors when the statement starts are zen's, as for every result. Once
+    read to the end, iterating again yields nothing (as an APSW cursor does).
+    """
+
+    # APSW's own slot: CPython then iterates in C, with no Python call per result.
+    __iter__ = apsw.Cursor.__iter__
+
+
+class _Buffered(Result):
+    """A result whose rows were read already (a wrapped write's RETURNING rows)."""
+
+    _rows: list[Row]
+
+    def __iter__(self) -> Iterator[Row]:  # type: ignore[override]
+        self._take()
+        return iter(self._rows)
+
+    def close(self, force: bool = True) -> None:
+        self._consumed = True
+        self._rows = []
+
+
+def _close_results(conn: apsw.Connection) -> None:
+    """Close every live :class:`Result` of ``conn`` (rare: only when one was left unread)."""
+    import gc
+
+    for thing in gc.get_objects():
+        if isinstance(thing, Result):
+            with contextlib.suppress(apsw.Error):
+                if thing.connection is conn:
+                    thing.close()
+
+
+def statement_metadata(
+    conn: apsw.Connection, statement: Statement, params: Any
+) -> tuple[Sequence[tuple[str, str | None]], bool]:
+    """A statement's columns and read-only flag, from a preparation aborted before it runs."""
+    found: list[tuple[Sequence[tuple[str, str | None]], bool]] = []
+
+    def abort(cursor: apsw.Cursor, sql: str, bindings: Any) -> bool:
+        found.append((cursor.get_description(), cursor.is_readonly))
+        return False
+
+    probe = conn.cursor()
+    probe.exec_trace = abort
+    try:
+        probe.execute(statement.text, params)
+    except apsw.Error:
+        pass  # ExecTraceAbort, or a schema the statement itself just changed
+    return found[0] if found else ((), False)
 
 
 class Engine:
@@ -195,12 +265,21 @@ class Engine:
 
     def execute(self, statement: Statement, params: Params = None) -> Result:
         """Run one parsed statement, as :meth:`query` does (observers see it)."""
+        if statement.looks_read_only and self.conn.get_autocommit():
+            # The hot path: a read outside any transaction needs no observer.
+            result = _Streamed(self.conn)
+            result._statement, result._params = statement, params
+            try:
+                result.execute(statement.text, params)
+            except (apsw.Error, KeyError) as exc:
+                self._start_again(result, statement, params, exc)
+            return result
         if not self._observers:
             return self._run_statement(statement, params)
         if statement.controls_transaction:
             return self._control(statement, params, statement.head)
         if self.conn.get_autocommit():  # no transaction is open
-            if statement.looks_read_only or self.read_only:
+            if self.read_only:
                 return self._run_statement(statement, params)
             return self._wrapped(statement, params)
         return self._observed(statement, params)
@@ -278,9 +357,13 @@ class Engine:
         """A lone write: run it in its own observed transaction, rows read eagerly."""
         with self.transaction():
             result = self._observed(statement, params)
+            description, read_only = result.description, result.read_only
             rows = list(result)
-        rows_cursor = cast(apsw.Cursor, BufferedRows(rows))
-        return Result(rows_cursor, statement, result.description, result.read_only, result.changes)
+        buffered = _Buffered(self.conn)
+        buffered._statement, buffered._params, buffered._rows = statement, params, rows
+        buffered._description, buffered._read_only = description, read_only
+        buffered.changes = result.changes
+        return buffered
 
     def _control(self, statement: Statement, params: Params, head: str) -> Result:
         was_open = self.in_transaction
@@ -344,57 +427,58 @@ class Engine:
 
     def _run_statement(self, statement: Statement, params: Params) -> Result:
         conn = self.conn
-        cursor = conn.cursor()
+        result = Result(conn)
+        result._statement, result._params = statement, params
         before = conn.total_changes()
+        self._start(result, statement, params)
         try:
-            try:
-                cursor.execute(statement.text, params)
-            except apsw.SQLError as exc:
-                self._retry_with_function(cursor, statement, params, exc)
-        except apsw.BindingsError as exc:
-            raise UsageError(
-                f"wrong number of SQL parameters: {exc}",
-                hint="pass each with --param name=value (or a bare --param value for ?)",
-            ) from None
-        except apsw.Error as exc:
-            raise self._sql_error(exc, statement) from None
-        except KeyError as exc:
-            raise UsageError(
-                f"no value for SQL parameter :{exc.args[0]}",
-                hint=f"pass it with --param {exc.args[0]}=VALUE",
-            ) from None
-        description: Sequence[tuple[str, str | None]]
-        try:
-            description, read_only = cursor.get_description(), cursor.is_readonly
+            result._description, result._read_only = result.get_description(), result.is_readonly
         except apsw.ExecutionCompleteError:
-            # It already ran to the end (no row): ask a second, never-run preparation,
-            # unless its text settles it (a write without RETURNING: no columns).
+            # It already ran to the end (no row): a second, never-run preparation
+            # answers later if asked, unless its text settles it (a plain write).
             if statement.plain_write:
-                description, read_only = (), False
-            else:
-                description, read_only = self._metadata(statement, params)
+                result._description, result._read_only = (), False
         # changes() counts the statement's own rows, not those its triggers wrote;
         # it is stale after a statement that changed nothing, hence the guard.
-        changes = conn.changes() if conn.total_changes() != before else 0
-        return Result(cursor, statement, description, read_only, changes)
+        if conn.total_changes() != before:
+            result.changes = conn.changes()
+        return result
 
-    def _metadata(
-        self, statement: Statement, params: Params
-    ) -> tuple[Sequence[tuple[str, str | None]], bool]:
-        """A statement's columns and read-only flag, from a preparation aborted before it runs."""
-        found: list[tuple[Sequence[tuple[str, str | None]], bool]] = []
-
-        def abort(cursor: apsw.Cursor, sql: str, bindings: Any) -> bool:
-            found.append((cursor.get_description(), cursor.is_readonly))
-            return False
-
-        probe = self.conn.cursor()
-        probe.exec_trace = abort
+    def _start(self, cursor: apsw.Cursor, statement: Statement, params: Params) -> None:
+        """Execute ``statement`` on ``cursor``; its errors become zen's."""
         try:
-            probe.execute(statement.text, params)
-        except apsw.Error:
-            pass  # ExecTraceAbort, or a schema the statement itself just changed
-        return found[0] if found else ((), False)
+            cursor.execute(statement.text, params)
+        except (apsw.Error, KeyError) as exc:
+            self._start_again(cursor, statement, params, exc)
+
+    def _start_again(
+        self, cursor: apsw.Cursor, statement: Statement, params: Params, error: Exception
+    ) -> None:
+        """Retry once a plugin provided a missing function; else raise zen's error."""
+        try:
+            if isinstance(error, apsw.SQLError):
+                self._retry_with_function(cursor, statement, params, error)
+                return
+        except (apsw.Error, KeyError) as again:
+            error = again
+        # Results are made outside Connection.cursor(), so closing the connection would
+        # not finalise this half-run statement: close it here.
+        cursor.close(force=True)
+        raise self._start_error(error, statement) from None
+
+    def _start_error(self, error: Exception, statement: Statement) -> ZenError:
+        if isinstance(error, apsw.BindingsError):
+            return UsageError(
+                f"wrong number of SQL parameters: {error}",
+                hint="pass each with --param name=value (or a bare --param value for ?)",
+            )
+        if isinstance(error, KeyError):
+            return UsageError(
+                f"no value for SQL parameter :{error.args[0]}",
+                hint=f"pass it with --param {error.args[0]}=VALUE",
+            )
+        assert isinstance(error, apsw.Error)
+        return self._sql_error(error, statement)
 
     def _retry_with_function(
         self, cursor: apsw.Cursor, statement: Statement, params: Params, error: apsw.SQLError
@@ -516,8 +600,14 @@ class Engine:
         return InterruptGuard(self.interrupt)
 
     def close(self) -> None:
-        """Close the connection (open transactions roll back)."""
-        self.conn.close(force=True)
+        """Close the connection (open transactions roll back, unread results end)."""
+        try:
+            self.conn.close(force=True)
+        except apsw.BusyError:
+            # A result not read to the end still holds its statement (results are
+            # not registered with the connection, for speed): finalise them, then close.
+            _close_results(self.conn)
+            self.conn.close(force=True)
 
     def __enter__(self) -> Engine:
         return self

@@ -10,8 +10,7 @@ ends.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from zen.engine.statements import Statement
 
@@ -91,16 +90,3 @@ def savepoint_name(raw: str) -> str:
     if name.startswith("[") and name.endswith("]"):
         return name[1:-1]
     return name
-
-
-class BufferedRows:
-    """A cursor stand-in over rows already read (a wrapped statement's RETURNING rows)."""
-
-    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
-        self._rows = rows
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        return iter(self._rows)
-
-    def close(self, force: bool = False) -> None:
-        self._rows = []
