@@ -234,6 +234,9 @@ class Engine:
         self._managed_depth = 0  # transactions opened by zen (not by the user's BEGIN)
         self._observers: list[TransactionObserver] = []
         self._tx_savepoint: str | None = None  # a user SAVEPOINT that opened the transaction
+        # The statement running alone in a transaction zen opened for it (nothing else
+        # can run in that transaction, so observers may skip some checks).
+        self.lone_write: Statement | None = None
         # Called with the name of an unknown SQL function; True when it registered it
         # (plugins provide functions on demand, so opening never loads them).
         self.function_resolver: Callable[[str], bool] | None = None
@@ -354,13 +357,59 @@ class Engine:
         return result
 
     def _wrapped(self, statement: Statement, params: Params) -> Result:
-        """A lone write: run it in its own observed transaction, rows read eagerly."""
-        with self.transaction():
-            result = self._observed(statement, params)
-            description, read_only = result.description, result.read_only
-            rows = list(result)
+        """A lone write: run it in its own observed transaction, rows read eagerly.
+
+        :meth:`transaction` unrolled (every autocommitted write takes this path, so no
+        context manager and no event lookup by name); observers are read afresh for
+        each event because one may replace itself (history attaching on first write).
+        """
+        observers = self._observers
+        self._managed_depth += 1
+        self.lone_write = statement
+        try:
+            self._exec("BEGIN IMMEDIATE")
+            try:
+                for observer in observers:
+                    observer.begin(self)
+                result = self._observed_write(statement, params)
+                for observer in observers:
+                    observer.before_commit(self)
+            except BaseException:
+                self._rollback()
+                raise
+            try:
+                self._exec("COMMIT")
+            except ZenError:
+                self._rollback()
+                raise
+            for observer in observers:
+                observer.after_commit(self)
+        finally:
+            self._managed_depth -= 1
+            self.lone_write = None
+        return result
+
+    def _observed_write(self, statement: Statement, params: Params) -> Result:
+        """:meth:`_observed`, with a RETURNING statement's rows read before COMMIT."""
+        for observer in self._observers:
+            observer.before_statement(self, statement, params)
+        try:
+            result = self._run_statement(statement, params)
+            if not statement.plain_write:  # a plain write has already run to the end
+                result = self._buffered(result)
+        except BaseException:
+            for observer in self._observers:
+                observer.after_statement(self, statement, False)
+            raise
+        for observer in self._observers:
+            observer.after_statement(self, statement, True)
+        return result
+
+    def _buffered(self, result: Result) -> Result:
+        description, read_only = result.description, result.read_only
         buffered = _Buffered(self.conn)
-        buffered._statement, buffered._params, buffered._rows = statement, params, rows
+        buffered._rows = list(result)
+        buffered._statement, buffered._params = result._statement, result._params
         buffered._description, buffered._read_only = description, read_only
         buffered.changes = result.changes
         return buffered
@@ -431,13 +480,14 @@ class Engine:
         result._statement, result._params = statement, params
         before = conn.total_changes()
         self._start(result, statement, params)
-        try:
-            result._description, result._read_only = result.get_description(), result.is_readonly
-        except apsw.ExecutionCompleteError:
-            # It already ran to the end (no row): a second, never-run preparation
-            # answers later if asked, unless its text settles it (a plain write).
-            if statement.plain_write:
-                result._description, result._read_only = (), False
+        if statement.plain_write:  # no columns, and it has already run to the end
+            result._description, result._read_only = (), False
+        else:
+            try:
+                result._description = result.get_description()
+                result._read_only = result.is_readonly
+            except apsw.ExecutionCompleteError:
+                pass  # it ran to the end: a second, never-run preparation answers if asked
         # changes() counts the statement's own rows, not those its triggers wrote;
         # it is stale after a statement that changed nothing, hence the guard.
         if conn.total_changes() != before:

@@ -74,7 +74,7 @@ class _Ddl:
     images: dict[str, bytes]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Transaction:
     """Capture state of the open transaction."""
 
@@ -117,12 +117,14 @@ class Capture:
         self.triggers = external.TriggerSwitch()
         self._sentinels: bool | None = None  # does the database have sentinel tables?
         self._last: store.Record | None = None  # the last record this capture appended
+        self._nullable: tuple[int, frozenset[str]] | None = None  # see _nullable_keys
 
     # -- observer callbacks -----------------------------------------------------------
 
     def begin(self, engine: Engine) -> None:
         """Start a session for the new transaction."""
-        self._close()
+        if self._tx is not None:
+            self._close()
         if self.paused:
             return
         conn = engine.conn
@@ -137,10 +139,14 @@ class Capture:
             version, folded = self._outside_writes(conn, version, bool(dirty))
             known = folded or known
         schema = self.schema.peek(conn, version)
-        self._tx = _Transaction(new_session(conn, touched=touched), version, schema)
-        self._tx.touched = touched
-        self._tx.begin_version = version
-        self._tx.last = known
+        self._tx = _Transaction(
+            new_session(conn, touched=touched),
+            version,
+            schema,
+            touched=touched,
+            begin_version=version,
+            last=known,
+        )
 
     def before_statement(self, engine: Engine, statement: Statement, params: Params) -> None:
         """Note the first write; prepare the capture of a DDL statement."""
@@ -151,7 +157,7 @@ class Capture:
         if not statement.looks_read_only:
             tx.writes += 1
             tx.note = tx.note or head[:_NOTE_LENGTH]
-        if _DDL.match(head):
+        if not statement.plain_write and _DDL.match(head):
             self._before_ddl(engine.conn, tx, statement.text, params)
 
     def after_statement(self, engine: Engine, statement: Statement, ok: bool) -> None:
@@ -209,7 +215,7 @@ class Capture:
             return
         conn = engine.conn
         self._flush(conn, tx, restart=False)
-        self._check(conn, tx)
+        self._check(conn, tx, engine.lone_write)
         steps = normalize(tx.steps)
         self._close()
         if self._sentinels:
@@ -326,19 +332,36 @@ class Capture:
         if restart:
             tx.session = new_session(conn, touched=tx.touched)
 
-    def _check(self, conn: apsw.Connection, tx: _Transaction) -> None:
+    def _check(self, conn: apsw.Connection, tx: _Transaction, lone: Statement | None) -> None:
         if tx.broken:
             raise HistoryError(
                 f"a schema change could not be recorded ({tx.broken})",
                 hint="the transaction was rolled back; nothing changed",
             )
-        version = self.version = _schema_version(conn)
-        if version != tx.schema_version:
-            self._raw_ddl(conn, tx, version)
+        if lone is not None and lone.plain_write:
+            # Alone in its transaction, an INSERT/UPDATE/DELETE cannot change the schema.
+            version = self.version = tx.schema_version
+        else:
+            version = self.version = _schema_version(conn)
+            if version != tx.schema_version:
+                self._raw_ddl(conn, tx, version)
         if tx.touched:
             tables = self.schema.table_sql(conn, version)
-            for name in sorted(tx.touched & tables.keys()):
+            for name in sorted(tx.touched & self._nullable_keys(conn, version, tables)):
                 sch.check_null_keys(conn, name, tables[name])
+
+    def _nullable_keys(
+        self, conn: apsw.Connection, version: int, tables: dict[str, str]
+    ) -> frozenset[str]:
+        """Tables at schema ``version`` whose primary key can hold NULL (cached)."""
+        if self._nullable is None or self._nullable[0] != version:
+            found = frozenset(
+                name
+                for name, create in tables.items()
+                if sch.cached_layout(conn, name, create).nullable_key
+            )
+            self._nullable = (version, found)
+        return self._nullable[1]
 
     def _raw_ddl(self, conn: apsw.Connection, tx: _Transaction, version: int) -> None:
         """Record DDL run on the raw connection: new tables and objects only.

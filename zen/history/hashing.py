@@ -18,6 +18,7 @@ MODULUS = 1 << 256
 _PACK_INT = struct.Struct(">q").pack
 _PACK_FLOAT = struct.Struct(">d").pack
 _BLAKE = hashlib.blake2b
+_NO_BASE = bytes(DIGEST_SIZE)
 
 
 def object_id(kind: str, body: bytes) -> bytes:
@@ -40,11 +41,8 @@ def record_hash(base: bytes | None, kind: str, time_ms: int, data: bytes) -> byt
         >>> len(record_hash(None, "txn", 0, b""))
         32
     """
-    h = hashlib.blake2b(b"zen-record\x00", digest_size=DIGEST_SIZE)
-    h.update(base or b"\x00" * DIGEST_SIZE)
-    h.update(kind.encode("ascii") + b"\x00" + str(time_ms).encode("ascii") + b"\x00")
-    h.update(data)
-    return h.digest()
+    head = b"zen-record\x00%s%s\x00%d\x00" % (base or _NO_BASE, kind.encode("ascii"), time_ms)
+    return _BLAKE(head + data, digest_size=DIGEST_SIZE).digest()
 
 
 def canonical_json(value: Any) -> bytes:
