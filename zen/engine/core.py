@@ -28,6 +28,7 @@ from zen.engine.observers import (
     ROLLBACK_TO,
     SAVEPOINT,
     VACUUM,
+    RunAgain,
     TransactionObserver,
     savepoint_name,
 )
@@ -358,6 +359,17 @@ class Engine:
 
     def _wrapped(self, statement: Statement, params: Params) -> Result:
         """A lone write: run it in its own observed transaction, rows read eagerly.
+
+        An observer may ask for a second run (:class:`RunAgain`): the first
+        transaction has been rolled back by then.
+        """
+        try:
+            return self._wrapped_once(statement, params)
+        except RunAgain:
+            return self._wrapped_once(statement, params)
+
+    def _wrapped_once(self, statement: Statement, params: Params) -> Result:
+        """One run of :meth:`_wrapped`.
 
         :meth:`transaction` unrolled (every autocommitted write takes this path, so no
         context manager and no event lookup by name); observers are read afresh for

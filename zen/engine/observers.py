@@ -28,6 +28,14 @@ SAVEPOINT = re.compile(r"SAVEPOINT\s+(.+?);?\s*$", re.IGNORECASE | re.DOTALL)
 RELEASE = re.compile(r"RELEASE\s+(?:SAVEPOINT\s+)?(.+?);?\s*$", re.IGNORECASE | re.DOTALL)
 
 
+class RunAgain(Exception):
+    """Raised by an observer that could not follow a lone write its fast way.
+
+    The engine rolls that statement's transaction back and runs the statement once
+    more, in a new transaction (the observer then follows it the general way).
+    """
+
+
 class TransactionObserver(Protocol):
     """What an engine tells an observer about write transactions.
 

@@ -17,11 +17,13 @@ import apsw
 
 from zen.engine.catalog import quote_identifier
 from zen.engine.core import Engine, Params
+from zen.engine.observers import RunAgain
 from zen.engine.statements import Statement
 from zen.history import external, store
 from zen.history import schema as sch
 from zen.history.errors import HistoryError, UncapturedChangeError
 from zen.history.net import normalize
+from zen.history.solo import SoloWatch
 from zen.history.steps import RowsStep, Step, concat, encode_steps
 
 _DDL = re.compile(r"(CREATE|DROP|ALTER)\b", re.IGNORECASE)
@@ -90,6 +92,8 @@ class _Transaction:
     touched: set[str] = field(default_factory=set)
     begin_version: int = 0
     last: store.Record | None = None  # the newest record, when known without a query
+    solo: SoloWatch | None = None  # a lone one-row write followed without a session
+    lone: bool = False  # a lone INSERT/UPDATE/DELETE (alone in zen's own transaction)
 
 
 class Capture:
@@ -118,6 +122,11 @@ class Capture:
         self._sentinels: bool | None = None  # does the database have sentinel tables?
         self._last: store.Record | None = None  # the last record this capture appended
         self._nullable: tuple[int, frozenset[str]] | None = None  # see _nullable_keys
+        self._no_solo = False  # the next transaction must use a session (a RunAgain)
+        # After a lone write this capture committed: the connection's data version
+        # then, and whether the transaction now ending is such a write.
+        self._quiet: int | None = None
+        self._lone_done = False
 
     # -- observer callbacks -----------------------------------------------------------
 
@@ -131,14 +140,25 @@ class Capture:
         touched: set[str] = set()
         if self._sentinels is None:
             self._sentinels = external.installed(conn)
-        # One query for what every transaction needs to know first.
-        query = _BEGIN_WITH_SENTINELS if self._sentinels else _BEGIN
-        version, dirty, newest = conn.execute(query).fetchone() or (0, None, None)
-        known = self._last if self._last is not None and self._last.id == newest else None
-        if self._sentinels:
-            version, folded = self._outside_writes(conn, version, bool(dirty))
-            known = folded or known
+        quiet, self._quiet = self._quiet, None
+        if quiet is not None and self.version is not None and conn.data_version() == quiet:
+            # Nothing committed since this capture's last lone write (that counter moves
+            # on every commit, ours or another connection's): what the query below
+            # would say is already known.
+            version, known = self.version, self._last
+        else:
+            version, known = self._begin_query(conn)
         schema = self.schema.peek(conn, version)
+        lone = engine.lone_write
+        if lone is not None and lone.plain_write and not self._no_solo:
+            watch = SoloWatch(conn, _user_table, touched)
+            self._tx = _Transaction(
+                None, version, schema, touched=touched, begin_version=version, last=known
+            )
+            self._tx.solo, self._tx.lone = watch, True
+            watch.start()  # last: nothing may fail between here and the statement
+            return
+        self._no_solo = False
         self._tx = _Transaction(
             new_session(conn, touched=touched),
             version,
@@ -147,6 +167,17 @@ class Capture:
             begin_version=version,
             last=known,
         )
+
+    def _begin_query(self, conn: apsw.Connection) -> tuple[int, store.Record | None]:
+        """The schema cookie and the newest record (when known), other writes folded in."""
+        # One query for what every transaction needs to know first.
+        query = _BEGIN_WITH_SENTINELS if self._sentinels else _BEGIN
+        version, dirty, newest = conn.execute(query).fetchone() or (0, None, None)
+        known = self._last if self._last is not None and self._last.id == newest else None
+        if self._sentinels:
+            version, folded = self._outside_writes(conn, version, bool(dirty))
+            known = folded or known
+        return version, known
 
     def before_statement(self, engine: Engine, statement: Statement, params: Params) -> None:
         """Note the first write; prepare the capture of a DDL statement."""
@@ -161,8 +192,11 @@ class Capture:
             self._before_ddl(engine.conn, tx, statement.text, params)
 
     def after_statement(self, engine: Engine, statement: Statement, ok: bool) -> None:
-        """Finish the capture of a DDL statement."""
+        """Finish the capture of a DDL statement, or of a lone write (see :mod:`.solo`)."""
         tx = self._tx
+        if tx is not None and tx.solo is not None and statement is engine.lone_write:
+            self._after_solo(engine.conn, tx, ok)
+            return
         if tx is None or tx.ddl is None:
             return
         ddl, tx.ddl = tx.ddl, None
@@ -174,6 +208,27 @@ class Capture:
         if self._sentinels:  # a trigger (perhaps a TEMP one) may have come or gone
             self.triggers.forget()
             self.triggers.update(engine.conn, tx.schema_version)
+
+    def _after_solo(self, conn: apsw.Connection, tx: _Transaction, ok: bool) -> None:
+        watch, tx.solo = tx.solo, None
+        assert watch is not None
+        watch.stop()
+        changeset = watch.changeset(lambda table: self._layout(conn, tx, table))
+        if changeset is None:
+            # More than one row, or a change it cannot encode: under a session, then.
+            self._no_solo = True
+            raise RunAgain("the statement changed more than one row")
+        if changeset and ok:
+            tx.steps.append(RowsStep(changeset))
+
+    def _layout(self, conn: apsw.Connection, tx: _Transaction, table: str) -> sch.Layout | None:
+        create = self.schema.table_sql(conn, tx.schema_version).get(table)
+        if create is None:
+            return None
+        try:
+            return sch.cached_layout(conn, table, create)
+        except HistoryError:
+            return None
 
     def savepoint(self, engine: Engine, name: str) -> None:
         """Close the rows step so a later ROLLBACK TO drops exactly what follows."""
@@ -220,7 +275,10 @@ class Capture:
         self._close()
         if self._sentinels:
             self._sentinels_after(conn, tx)
+        self._lone_done = tx.lone and (bool(steps) or tx.last is not None)
         if not steps:
+            if self._lone_done:
+                self._last = tx.last  # still the newest record
             return
         note = tx.note if tx.writes <= 1 else f"{tx.note} (+{tx.writes - 1} more)"
         note = self.label or note
@@ -257,10 +315,14 @@ class Capture:
     def after_commit(self, engine: Engine) -> None:
         """Forget the finished transaction."""
         self._close()
+        if self._lone_done:
+            self._quiet = engine.conn.data_version()
+        self._lone_done = False
 
     def after_rollback(self, engine: Engine) -> None:
         """Forget the rolled-back transaction."""
         self._close()
+        self._quiet, self._lone_done = None, False
         self.version = None  # what this transaction stored about the schema is gone
         self.triggers.forget()
         self._last = None
@@ -317,6 +379,9 @@ class Capture:
 
     def _close(self) -> None:
         tx, self._tx = self._tx, None
+        if tx is not None and tx.solo is not None:
+            tx.solo.stop()  # before any session can exist on this connection again
+            tx.solo = None
         if tx is not None and tx.session is not None:
             tx.session.close()
 

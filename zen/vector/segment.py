@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -159,14 +160,21 @@ def remove_segment_files(folder: Path, stem: str) -> None:
         (folder / f"{stem}{suffix}").unlink(missing_ok=True)
 
 
+# numpy parses .npy headers with ast.literal_eval, and CPython 3.11's AST constructor
+# is not safe in two threads at once (gh-106905: "AST constructor recursion depth
+# mismatch"); the background sealer loads segments too.
+_HEADER_PARSING = threading.Lock()
+
+
 def load_segment(folder: Path, row: tuple[Any, ...], dim: int, metric: str) -> Segment:
     """Map a segment's files; raises :class:`SegmentDamaged` when they do not fit."""
     import numpy as np
 
     segment_id, stem, count, level, search_k, exact, size = row
     try:
-        rowids = np.load(folder / f"{stem}.ids.npy", mmap_mode="r")
-        vectors = np.load(folder / f"{stem}.vec.npy", mmap_mode="r")
+        with _HEADER_PARSING:
+            rowids = np.load(folder / f"{stem}.ids.npy", mmap_mode="r")
+            vectors = np.load(folder / f"{stem}.vec.npy", mmap_mode="r")
     except (OSError, ValueError) as exc:
         raise SegmentDamaged(f"segment {stem}: {exc}") from None
     if rowids.shape != (count,) or vectors.shape != (count, dim):
