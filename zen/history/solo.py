@@ -136,22 +136,23 @@ def _full(layout: sch.Layout, values: Row | None, rowid: int, width: int) -> Row
 
 
 def _update(head: bytes, layout: sch.Layout, old: Row, new: Row) -> bytes | None:
-    key = set(layout.key)
+    key = layout.key
     before, after, changed = [], [], False
     for i, (was, now) in enumerate(zip(old, new, strict=True)):
-        encoded_old, encoded_new = _value(was), _value(now)
+        # The session's notion of "unchanged": same type and equal (so -0.0 is 0.0).
+        same = type(was) is type(now) and was == now
         if i in key:
-            if encoded_old != encoded_new:
+            if not same:
                 return None  # a new primary key: the session writes DELETE + INSERT
-            before.append(encoded_old)
+            before.append(_value(was))
             after.append(_UNDEFINED)
-        elif encoded_old != encoded_new:
-            before.append(encoded_old)
-            after.append(encoded_new)
-            changed = True
-        else:
+        elif same:
             before.append(_UNDEFINED)
             after.append(_UNDEFINED)
+        else:
+            before.append(_value(was))
+            after.append(_value(now))
+            changed = True
     if not changed:
         return b""
     return head + b"\x17\x00" + b"".join(before) + b"".join(after)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import apsw
 
@@ -184,9 +184,11 @@ def iter_objects(conn: apsw.Connection) -> Iterator[tuple[bytes, str, bytes, int
 # -- change records ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Record:
-    """One change record: the steps from its ``base`` record's state to its own."""
+class Record(NamedTuple):
+    """One change record: the steps from its ``base`` record's state to its own.
+
+    A named tuple: one is made per write transaction, so it is cheap to build.
+    """
 
     id: int
     base: int | None
