@@ -163,6 +163,8 @@ class _Streamed(Result):
     read to the end, iterating again yields nothing (as an APSW cursor does).
     """
 
+    __slots__ = ("_params", "_statement")  # no instance dict to allocate per lookup
+
     # APSW's own slot: CPython then iterates in C, with no Python call per result.
     __iter__ = apsw.Cursor.__iter__
 
