@@ -274,6 +274,8 @@ class Bar:
         ``Bar("zen", "<=", 3.0, peer="sqlite3-CLI")``: zen within 3x of the CLI.
         ``Bar("sqlite-utils", ">=", 2.0, peer="zen")``: zen at least 2x faster.
         ``Bar("zen", "<", 150e6, metric="peak_rss")``: peak RSS under 150 MB.
+        ``Bar("zen-1M", "<=", 2.0, peer="zen-10k", floors=("apsw-1M", "apsw-10k"))``:
+        zen's time above SQLite's own cost grows at most 2x (a ratio of differences).
     """
 
     subject: str
@@ -282,10 +284,14 @@ class Bar:
     _: KW_ONLY
     peer: str | None = None
     metric: Metric = "seconds"
+    floors: tuple[str, str] | None = None  # subtracted from subject and peer first
 
     @property
     def text(self) -> str:
         """The bar as people write it: ``zen/sqlite3-CLI <= 3x``, ``zen <= 150 ms``."""
+        if self.peer is not None and self.floors is not None:
+            mine, theirs = self.floors
+            return f"({self.subject} - {mine})/({self.peer} - {theirs}) {self.op} {self.limit:g}x"
         if self.peer is not None:
             return f"{self.subject}/{self.peer} {self.op} {self.limit:g}x"
         what = "peak RSS " if self.metric == "peak_rss" else ""
@@ -293,12 +299,15 @@ class Bar:
 
     def value(self, stats: Mapping[str, Stats]) -> float | None:
         """The measured value the bar judges, or None when a side did not run."""
-        mine = stats.get(self.subject)
-        value = mine.metric(self.metric) if mine else None
+        value = _measured(stats, self.subject, self.metric)
         if self.peer is None or value is None:
             return value
-        theirs = stats.get(self.peer)
-        other = theirs.metric(self.metric) if theirs else None
+        other = _measured(stats, self.peer, self.metric)
+        if self.floors is not None and other is not None:
+            floor, peer_floor = (_measured(stats, n, self.metric) for n in self.floors)
+            if floor is None or peer_floor is None:
+                return None
+            value, other = value - floor, other - peer_floor
         return value / other if other else None
 
     def shown(self, value: float) -> str:
@@ -308,6 +317,11 @@ class Bar:
     def verdict(self, value: float | None) -> bool | None:
         """True (PASS), False (FAIL), or None (not measured)."""
         return None if value is None else _OPS[self.op](value, self.limit)
+
+
+def _measured(stats: Mapping[str, Stats], name: str, metric: Metric) -> float | None:
+    found = stats.get(name)
+    return found.metric(metric) if found else None
 
 
 def format_value(value: float, metric: Metric) -> str:

@@ -26,7 +26,11 @@ def render_case(result: CaseResult) -> str:
     for name, outcome in result.outcomes.items():
         lines.append("  " + _contender_row(name, outcome))
     stats = result.stats
-    ratio_bars = [b for b in result.case.bars if b.peer is not None and b.metric == "seconds"]
+    ratio_bars = [
+        b
+        for b in result.case.bars
+        if b.peer is not None and b.metric == "seconds" and b.floors is None
+    ]
     for subject, peer in result.ratio_pairs():
         lines.append("  " + _ratio_line(subject, peer, stats, ratio_bars))
     for bar in result.case.bars:
