@@ -147,3 +147,18 @@ def test_another_clients_write_between_lone_writes_is_folded_in(tmp_path: Path) 
         assert db.history.fsck().ok
         db.history.rewind("HEAD~1")
         assert db.sql("SELECT id, v FROM t ORDER BY id").fetchall() == [(1, 1)]
+
+
+def test_a_lone_write_to_a_virtual_table_is_recorded_through_its_shadow_tables(
+    tmp_path: Path,
+) -> None:
+    engine = Engine(tmp_path / "app.db")
+    engine.script("CREATE VIRTUAL TABLE docs USING fts5(body)")
+    history = History.init(engine, author="tester")
+    engine.query("INSERT INTO docs(body) VALUES ('solo capture')").drain()
+    assert engine.query("SELECT count(*) FROM docs WHERE docs MATCH 'solo'").scalar() == 1
+    history.rewind("HEAD~1")
+    assert engine.query("SELECT count(*) FROM docs").scalar() == 0
+    history.rewind("HEAD@{1}")
+    assert engine.query("SELECT count(*) FROM docs WHERE docs MATCH 'capture'").scalar() == 1
+    history.close()
