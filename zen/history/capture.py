@@ -121,7 +121,7 @@ class Capture:
         self.triggers = external.TriggerSwitch()
         self._sentinels: bool | None = None  # does the database have sentinel tables?
         self._last: store.Record | None = None  # the last record this capture appended
-        self._nullable: tuple[int, frozenset[str]] | None = None  # see _nullable_keys
+        self._nullable: tuple[int, dict[str, bool]] | None = None  # see _nullable_keys
         self._no_solo = False  # the next transaction must use a session (a RunAgain)
         # After a lone write this capture committed: the connection's data version
         # then, and whether the transaction now ending is such a write.
@@ -131,7 +131,7 @@ class Capture:
     # -- observer callbacks -----------------------------------------------------------
 
     def begin(self, engine: Engine) -> None:
-        """Start a session for the new transaction."""
+        """Start following the new transaction: a session, or for a lone write the hook."""
         if self._tx is not None:
             self._close()
         if self.paused:
@@ -217,7 +217,7 @@ class Capture:
         if changeset is None:
             # More than one row, or a change it cannot encode: under a session, then.
             self._no_solo = True
-            raise RunAgain("the statement changed more than one row")
+            raise RunAgain("this lone write needs a session")
         if changeset and ok:
             tx.steps.append(RowsStep(changeset))
 
@@ -412,21 +412,20 @@ class Capture:
                 self._raw_ddl(conn, tx, version)
         if tx.touched:
             tables = self.schema.table_sql(conn, version)
-            for name in sorted(tx.touched & self._nullable_keys(conn, version, tables)):
+            for name in sorted(self._nullable_keys(conn, version, tables, tx.touched)):
                 sch.check_null_keys(conn, name, tables[name])
 
     def _nullable_keys(
-        self, conn: apsw.Connection, version: int, tables: dict[str, str]
-    ) -> frozenset[str]:
-        """Tables at schema ``version`` whose primary key can hold NULL (cached)."""
+        self, conn: apsw.Connection, version: int, tables: dict[str, str], touched: set[str]
+    ) -> set[str]:
+        """The ``touched`` tables whose primary key can hold NULL (remembered per schema)."""
         if self._nullable is None or self._nullable[0] != version:
-            found = frozenset(
-                name
-                for name, create in tables.items()
-                if sch.cached_layout(conn, name, create).nullable_key
-            )
-            self._nullable = (version, found)
-        return self._nullable[1]
+            self._nullable = (version, {})
+        known = self._nullable[1]
+        for name in touched - known.keys():
+            if name in tables:
+                known[name] = bool(sch.cached_layout(conn, name, tables[name]).nullable_key)
+        return {name for name in touched if known.get(name)}
 
     def _raw_ddl(self, conn: apsw.Connection, tx: _Transaction, version: int) -> None:
         """Record DDL run on the raw connection: new tables and objects only.
