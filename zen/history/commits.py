@@ -171,19 +171,22 @@ def write_commit(
     record: store.Record | None,
     time_ms: int | None = None,
     parent: Tree | None = None,
+    later: list[store.StoredObject] | None = None,
 ) -> tuple[Commit, Tree]:
     """Store the tree and a commit object naming ``record``'s state.
+
+    With ``later``, the objects are collected there instead (see ``store.put_object``).
 
     Returns:
         The commit, and the tree as stored (its schema id known).
     """
-    stored_id, stored = store_tree(conn, tree, parent)
+    stored_id, stored = store_tree(conn, tree, parent, later=later)
     tree_id = stored_id.hex()
     stamp = store.now_ms() if time_ms is None else time_ms
     change = record.hash.hex() if record else None
     body = _body(tree_id, parents, author, stamp, message, change)
     rid = record.id if record else None
-    oid = store.put_object(conn, "commit", body, rid)
+    oid = store.put_object(conn, "commit", body, rid, later=later)
     return Commit(oid.hex(), tree_id, parents, author, stamp, message, change, rid), stored
 
 

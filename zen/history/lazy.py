@@ -231,6 +231,9 @@ def _commit_each(
     branch = cm.head_branch(conn)
     tree = cm.commit_tree(conn, head, cache)
     parent_id, made = head.id, 0
+    # Nothing reads the new objects before the batch ends: they are written at once.
+    objects: list[store.StoredObject] = []
+    moves: list[tuple[str, str | None, str | None, str]] = []
     for record, change in zip(records, changes, strict=False):
         following = apply_change(tree, change)
         if record.owed is None:
@@ -239,15 +242,15 @@ def _commit_each(
         message = record.note or "transaction"
         commit, tree = cm.write_commit(
             conn, following, (parent_id,), record.owed, message, record,
-            time_ms=record.time_ms, parent=tree,
+            time_ms=record.time_ms, parent=tree, later=objects,
         )  # fmt: skip
         summary = message.splitlines()[0] if message else ""
-        store.append_reflog(
-            conn, (branch, cm.HEAD) if branch else cm.HEAD, parent_id, commit.id,
-            f"commit: {summary}",
-        )  # fmt: skip
+        for ref in (branch, cm.HEAD) if branch else (cm.HEAD,):
+            moves.append((ref, parent_id, commit.id, f"commit: {summary}"))
         if cache is not None:
             cache.add(commit, tree)
         parent_id, made = commit.id, made + 1
+    store.put_objects(conn, objects)
+    store.append_reflogs(conn, moves)
     store.set_ref(conn, branch or cm.HEAD, parent_id)
     return made

@@ -125,14 +125,34 @@ class StoredObject:
     record: int | None
 
 
-def put_object(conn: apsw.Connection, kind: str, body: bytes, record: int | None = None) -> bytes:
-    """Store an object (a no-op when it exists) and return its id."""
+_PUT_OBJECT = "INSERT OR IGNORE INTO _zen_objects(hash, kind, body, record) VALUES (?, ?, ?, ?)"
+
+
+def put_object(
+    conn: apsw.Connection,
+    kind: str,
+    body: bytes,
+    record: int | None = None,
+    *,
+    later: list[StoredObject] | None = None,
+) -> bytes:
+    """Store an object (a no-op when it exists) and return its id.
+
+    With ``later``, the object is only added to that list, for :func:`put_objects`
+    (a batch of commits writes its objects at once, in key order).
+    """
     oid = object_id(kind, body)
-    conn.execute(
-        "INSERT OR IGNORE INTO _zen_objects(hash, kind, body, record) VALUES (?, ?, ?, ?)",
-        (oid, kind, body, record),
-    )
+    if later is not None:
+        later.append(StoredObject(oid, kind, body, record))
+    else:
+        conn.execute(_PUT_OBJECT, (oid, kind, body, record))
     return oid
+
+
+def put_objects(conn: apsw.Connection, objects: list[StoredObject]) -> None:
+    """Store objects collected by :func:`put_object` (sorted: the b-tree is filled in order)."""
+    ordered = sorted(objects, key=lambda o: o.id)
+    conn.executemany(_PUT_OBJECT, [(o.id, o.kind, o.body, o.record) for o in ordered])
 
 
 def get_object(conn: apsw.Connection, oid: bytes, kind: str | None = None) -> StoredObject:
@@ -330,6 +350,17 @@ def append_reflog(
     rows = ", ".join(["(?, ?, ?, ?, ?)"] * len(refs))
     params = [v for name in refs for v in (name, old, new, stamp, message)]
     conn.execute(f"INSERT INTO _zen_reflog(ref, old, new, time_ms, message) VALUES {rows}", params)
+
+
+def append_reflogs(
+    conn: apsw.Connection, moves: list[tuple[str, str | None, str | None, str]]
+) -> None:
+    """Several reflog lines ``(ref, old, new, message)`` at once, stamped now."""
+    stamp = now_ms()
+    conn.executemany(
+        "INSERT INTO _zen_reflog(ref, old, new, time_ms, message) VALUES (?, ?, ?, ?, ?)",
+        [(ref, old, new, stamp, message) for ref, old, new, message in moves],
+    )
 
 
 def read_reflog(

@@ -47,7 +47,13 @@ def same_tree(a: Tree, b: Tree) -> bool:
     return dict(a.schema) == dict(b.schema) and dict(a.tables) == dict(b.tables)
 
 
-def store_tree(conn: apsw.Connection, tree: Tree, parent: Tree | None = None) -> tuple[bytes, Tree]:
+def store_tree(
+    conn: apsw.Connection,
+    tree: Tree,
+    parent: Tree | None = None,
+    *,
+    later: list[store.StoredObject] | None = None,
+) -> tuple[bytes, Tree]:
     """Write the tree's schema and tree objects; returns the tree id and the tree
     with its schema id filled in.
 
@@ -56,12 +62,14 @@ def store_tree(conn: apsw.Connection, tree: Tree, parent: Tree | None = None) ->
     if parent is not None and parent.schema_id is not None and parent.schema == tree.schema:
         schema_id = parent.schema_id
     else:
-        schema_id = store.put_object(conn, "schema", canonical_json(sch.entries(tree.schema)))
+        schema_body = canonical_json(sch.entries(tree.schema))
+        schema_id = store.put_object(conn, "schema", schema_body, later=later)
     body = {
         "schema": schema_id.hex(),
         "tables": {name: [h.hex, h.rows] for name, h in sorted(tree.tables.items())},
     }
-    return store.put_object(conn, "tree", canonical_json(body)), replace(tree, schema_id=schema_id)
+    tree_id = store.put_object(conn, "tree", canonical_json(body), later=later)
+    return tree_id, replace(tree, schema_id=schema_id)
 
 
 def load_tree(conn: apsw.Connection, tree_id: bytes) -> Tree:
