@@ -28,14 +28,20 @@ def terminal(shop_db: Path, tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
         running.close()
 
 
+def _right(screen: str) -> list[list[str]]:
+    """Each line's words beside the catalog."""
+    return [line.split("│")[-1].split() for line in screen.splitlines()]
+
+
 def test_a_new_user_types_a_query_and_reads_the_rows(terminal: tuple[Terminal, Path]) -> None:
     screen, state = terminal
     first = screen.wait(lambda s: "Tables (2)" in s and "Help" in s, "the catalog and keys")
     assert "Query F2" in first and "Ctrl+Enter" in first
     screen.type("select name, age from users order by age")
     screen.keys("F5")
-    shown = screen.wait(lambda s: "3 rows" in s, "the row count")
-    right = [line.split("│")[-1].split() for line in shown.splitlines()]  # beside the catalog
+    # The row count can paint a frame before the table does: wait for both.
+    shown = screen.wait(lambda s: "3 rows" in s and ["name", "age"] in _right(s), "the rows")
+    right = _right(shown)
     header = right.index(["name", "age"])
     cells = right[header + 1 : header + 4]
     assert cells == [["linus", "28"], ["ada", "36"], ["grace", "45"]]
