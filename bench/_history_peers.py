@@ -338,9 +338,10 @@ def bulk_zen(ctx: Context, name: str, policy: str | None, rows: list[Any]) -> Ca
 
     def run() -> object:
         db = held["db"]
-        with db.transaction():
-            db.engine.conn.executemany(INSERT, rows)
-        if policy:
+        db.executemany(INSERT, rows)  # one transaction; history records it by rowid range
+        if policy == "sealed":
+            db.history.sync()  # the range record sealed into a changeset
+        elif policy:
             flush_owed(db)
         return db.count("t")
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from zen.engine import catalog
 from zen.engine.catalog import Column, SchemaObject
@@ -135,6 +135,20 @@ class Database:
     def script(self, sql: str, params: Params = None, *, dialect: str | None = None) -> int:
         """Run a script to the end, atomically; returns the number of rows changed."""
         return self.engine.script(self.to_sqlite(sql, dialect), params)
+
+    def executemany(self, sql: str, rows: Iterable[Any]) -> int:
+        """Run one INSERT/UPDATE/DELETE for every parameter set, atomically.
+
+        The fast way to load many rows: they go through SQLite's C loop, and with
+        history on, a long INSERT is recorded by rowid range (see
+        ``docs/architecture.md``, *Bulk inserts*). Returns the rows changed.
+
+        Example:
+            >>> people = [("ada",), ("linus",)]
+            >>> db.executemany("insert into t(name) values (?)", people)  # doctest: +SKIP
+            2
+        """
+        return self.engine.executemany(sql, rows)
 
     def to_sqlite(self, sql: str, dialect: str | None = None) -> str:
         """``sql`` transpiled from ``dialect`` (or the database's default) to SQLite.

@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -424,8 +425,9 @@ class Cursor:
     def executemany(self, operation: str, seq_of_parameters: Iterable[Any]) -> Cursor:
         """Run one DML statement for every parameter set, in one prepared statement.
 
-        The first set runs through zen's engine (so history notes the statement),
-        the rest in APSW's C loop, all inside the transaction.
+        The sets run in APSW's C loop through the engine's ``executemany`` (history
+        sees one statement; a long INSERT is recorded by rowid range), inside the
+        transaction.
 
         Raises:
             ProgrammingError: The statement is not an INSERT/UPDATE/DELETE/REPLACE.
@@ -453,10 +455,7 @@ class Cursor:
         return self
 
     def _many(self, engine: Engine, sql: str, first: Any, rest: Iterator[Any]) -> int:
-        engine.query(sql, _bindings(first)).drain()
-        # Read once the statement has finished: a RETURNING one counts only then.
-        changed = int(engine.conn.changes())
-        return changed + _run_rest(engine, sql, rest)
+        return _run_many(engine, sql, itertools.chain([_bindings(first)], rest))
 
     def executescript(self, sql_script: str) -> Cursor:
         """Commit any open transaction, then run a script (atomically unless it has BEGIN)."""
@@ -521,33 +520,36 @@ class Cursor:
         self._closed = True
 
 
-def _run_rest(engine: Engine, sql: str, rest: Iterator[Any]) -> int:
-    """Run ``sql`` for each remaining parameter set in APSW's loop; returns rows changed.
+def _run_many(engine: Engine, sql: str, sets: Iterator[Any]) -> int:
+    """Run ``sql`` for each parameter set through the engine's ``executemany``.
 
-    Like sqlite3's rowcount, the count excludes rows written by triggers and
-    foreign-key actions. When neither can fire, the change counter's growth is
-    exact; otherwise each execution's own ``changes()`` is added up (slower: a
-    Python call per row).
+    Returns the rows changed. Like sqlite3's rowcount, the count excludes rows
+    written by triggers and foreign-key actions. When neither can fire, the change
+    counter's growth is exact; otherwise each execution's own ``changes()`` is
+    added up (slower: a Python call per row).
     """
     conn = engine.conn
-    cursor = conn.cursor()
-    before = conn.total_changes()
     counted = None if _only_own_changes(conn) else [0, 0]  # executions, rows of finished ones
-    if counted is not None:
-        cursor.exec_trace = _counter(conn, counted)
-    try:
-        for _ in cursor.executemany(sql, rest):
-            pass  # RETURNING rows are dropped, as sqlite3 does
-    except apsw.Error as exc:
-        raise _translate(zerr.from_apsw(exc, sql=sql, path=engine.path), exc) from exc
-    except KeyError as exc:
-        raise ProgrammingError(f"no value for SQL parameter :{exc.args[0]}") from exc
-    except TypeError as exc:
-        raise ProgrammingError(f"bad SQL parameters: {exc}") from exc
-    finally:
-        cursor.close(force=True)
+
+    def run(rows: Iterable[Any]) -> None:
+        cursor = conn.cursor()
+        if counted is not None:
+            cursor.exec_trace = _counter(conn, counted)
+        try:
+            for _ in cursor.executemany(sql, rows):
+                pass  # RETURNING rows are dropped, as sqlite3 does
+        except apsw.Error as exc:
+            raise _translate(zerr.from_apsw(exc, sql=sql, path=engine.path), exc) from exc
+        except KeyError as exc:
+            raise ProgrammingError(f"no value for SQL parameter :{exc.args[0]}") from exc
+        except TypeError as exc:
+            raise ProgrammingError(f"bad SQL parameters: {exc}") from exc
+        finally:
+            cursor.close(force=True)
+
+    changed = engine.executemany(sql, sets, run=run, atomic=False)  # as sqlite3 does
     if counted is None:
-        return int(conn.total_changes() - before)
+        return changed
     return counted[1] + (int(conn.changes()) if counted[0] else 0)
 
 

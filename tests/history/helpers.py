@@ -27,10 +27,11 @@ def dump(conn: apsw.Connection) -> dict[str, Any]:
     for kind, name, _tbl, sql in schema:
         if kind != "table":
             continue
-        info = list(conn.execute(f'PRAGMA main.table_info("{name}")'))
+        quoted = '"' + name.replace('"', '""') + '"'
+        info = list(conn.execute(f"PRAGMA main.table_info({quoted})"))
         has_pk = any(r[5] for r in info)
         without_rowid = "WITHOUT ROWID" in sql.upper()
         select = "*" if has_pk or without_rowid else "rowid, *"
-        found = [tuple(r) for r in conn.execute(f'SELECT {select} FROM main."{name}"')]
+        found = [tuple(r) for r in conn.execute(f"SELECT {select} FROM main.{quoted}")]
         rows[name] = sorted(found, key=lambda r: [_sort_key(v) for v in r])
     return {"schema": schema, "rows": rows}

@@ -10,7 +10,8 @@ ends.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from zen.engine.statements import Statement
 
@@ -26,6 +27,10 @@ ROLLBACK_TO = re.compile(
 ROLLBACK = re.compile(r"ROLLBACK\b", re.IGNORECASE)
 SAVEPOINT = re.compile(r"SAVEPOINT\s+(.+?);?\s*$", re.IGNORECASE | re.DOTALL)
 RELEASE = re.compile(r"RELEASE\s+(?:SAVEPOINT\s+)?(.+?);?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+ManyRunner = Callable[[Iterable[Any]], None]
+"""Runs one statement for each parameter set it is given (APSW's ``executemany``)."""
 
 
 class RunAgain(Exception):
@@ -81,6 +86,16 @@ class TransactionObserver(Protocol):
     def after_rollback(self, engine: Engine) -> None:
         """The transaction rolled back (or its COMMIT failed and it ended)."""
         return None
+
+    def run_many(
+        self, engine: Engine, statement: Statement, rows: Iterable[Any], run: ManyRunner
+    ) -> bool:
+        """Run ``run`` over ``rows`` this observer's own way (``executemany``).
+
+        Return False to leave it to the engine (one ``run(rows)``). History runs a
+        long INSERT in chunks, each checked, instead of under a session.
+        """
+        return False
 
     def applied(self, engine: Engine, tables: frozenset[str]) -> None:
         """Rows (or definitions) of ``tables`` were changed with triggers off.

@@ -9,35 +9,37 @@ change record, inside the same SQLite transaction.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import apsw
 
 from zen.engine.catalog import quote_identifier
 from zen.engine.core import Engine, Params
-from zen.engine.observers import RunAgain
+from zen.engine.observers import ManyRunner, RunAgain
 from zen.engine.statements import Statement
-from zen.history import external, store
+from zen.history import bulk, external, store
 from zen.history import schema as sch
 from zen.history.errors import HistoryError, UncapturedChangeError
 from zen.history.net import normalize
 from zen.history.solo import SoloWatch
-from zen.history.steps import RowsStep, Step, concat, encode_steps
+from zen.history.steps import AnyStep, RangeStep, RowsStep, SchemaStep, Step, concat, encode_steps
 
 _DDL = re.compile(r"(CREATE|DROP|ALTER)\b", re.IGNORECASE)
 _TARGETS = {apsw.SQLITE_CREATE_TABLE, apsw.SQLITE_DROP_TABLE, apsw.SQLITE_ALTER_TABLE}
 _NOTE_LENGTH = 200
 
 RecordHook = Callable[[store.Record, list[Step]], None]
-_BEGIN = (
-    "SELECT (SELECT schema_version FROM pragma_schema_version), NULL, "
-    "(SELECT max(id) FROM _zen_changes)"
+_NEWEST = (
+    "(SELECT max(id) FROM _zen_changes), (SELECT kind FROM _zen_changes ORDER BY id DESC LIMIT 1)"
 )
+_BEGIN = f"SELECT (SELECT schema_version FROM pragma_schema_version), NULL, {_NEWEST}"
 _BEGIN_WITH_SENTINELS = (
     "SELECT (SELECT schema_version FROM pragma_schema_version), "
-    "(SELECT 1 FROM _zen_ext_dirty LIMIT 1), (SELECT max(id) FROM _zen_changes)"
+    f"(SELECT 1 FROM _zen_ext_dirty LIMIT 1), {_NEWEST}"
 )
 
 
@@ -83,7 +85,7 @@ class _Transaction:
     session: apsw.Session | None
     schema_version: int
     schema: sch.SchemaMap  # the user schema at schema_version (shared: do not mutate)
-    steps: list[Step] = field(default_factory=list)
+    steps: list[AnyStep] = field(default_factory=list)  # range steps: see zen.history.bulk
     savepoints: list[tuple[str, int]] = field(default_factory=list)
     note: str | None = None
     writes: int = 0
@@ -135,6 +137,7 @@ class Capture:
         if self._tx is not None:
             self._close()
         if self.paused:
+            bulk.seal(engine.conn)  # history's own writes come after any bulk record
             return
         conn = engine.conn
         touched: set[str] = set()
@@ -172,8 +175,12 @@ class Capture:
         """The schema cookie and the newest record (when known), other writes folded in."""
         # One query for what every transaction needs to know first.
         query = _BEGIN_WITH_SENTINELS if self._sentinels else _BEGIN
-        version, dirty, newest = conn.execute(query).fetchone() or (0, None, None)
-        known = self._last if self._last is not None and self._last.id == newest else None
+        version, dirty, newest, kind = conn.execute(query).fetchone() or (0, None, None, None)
+        last = self._last
+        # Same id but another kind: another connection sealed it (its hash changed).
+        known = last if last is not None and last.id == newest and last.kind == kind else None
+        if kind == bulk.KIND:  # a bulk insert's rows, before anything can touch them
+            known = self._last = bulk.seal(conn)
         if self._sentinels:
             version, folded = self._outside_writes(conn, version, bool(dirty))
             known = folded or known
@@ -190,6 +197,51 @@ class Capture:
             tx.note = tx.note or head[:_NOTE_LENGTH]
         if not statement.plain_write and _DDL.match(head):
             self._before_ddl(engine.conn, tx, statement.text, params)
+
+    def run_many(
+        self, engine: Engine, statement: Statement, rows: Iterable[Any], run: ManyRunner
+    ) -> bool:
+        """Run an ``executemany``: a long plain INSERT is recorded by rowid range.
+
+        The first rows run under the session (a short batch ends there); the rest go
+        through :func:`zen.history.bulk.insert` when the insert qualifies.
+        """
+        tx = self._tx
+        if tx is None or tx.session is None:
+            return False
+        conn = engine.conn
+        source = iter(rows)
+        first: list[Any] = []
+        run(_keeping(source, bulk.SMALL, first))
+        if len(first) < bulk.SMALL:
+            return True
+        tables = self.schema.table_sql(conn, tx.schema_version)
+        into = bulk.target(
+            conn, statement.text, tables, bool(self._sentinels) and self.triggers.enabled
+        )
+        if into is None:
+            run(source)
+            return True
+        self._flush(conn, tx, restart=False)
+        tx.touched.add(into.table)
+        try:
+            bulk.insert(
+                conn, into, source, run, tx.steps, lambda kept: self._rerun(conn, tx, run, kept)
+            )
+        finally:
+            if tx.session is None and not conn.get_autocommit():
+                tx.session = new_session(conn, touched=tx.touched)
+        return True
+
+    def _rerun(
+        self, conn: apsw.Connection, tx: _Transaction, run: ManyRunner, rows: list[Any]
+    ) -> None:
+        """Run a bulk chunk again under a session (its rows could not be told by range)."""
+        tx.session = new_session(conn, touched=tx.touched)
+        try:
+            run(rows)
+        finally:
+            self._flush(conn, tx, restart=False)
 
     def after_statement(self, engine: Engine, statement: Statement, ok: bool) -> None:
         """Finish the capture of a DDL statement, or of a lone write (see :mod:`.solo`)."""
@@ -271,7 +323,7 @@ class Capture:
         conn = engine.conn
         self._flush(conn, tx, restart=False)
         self._check(conn, tx, engine.lone_write)
-        steps = normalize(tx.steps)
+        steps, kind = self._final_steps(conn, tx)
         self._close()
         if self._sentinels:
             self._sentinels_after(conn, tx)
@@ -284,7 +336,7 @@ class Capture:
         note = self.label or note
         record = store.append_record(
             conn,
-            "txn",
+            kind,
             encode_steps(steps),
             note=note,
             owed=self.autocommit_author,
@@ -294,6 +346,15 @@ class Capture:
         self._last = record
         if self.on_record is not None:
             self.on_record(record, steps)
+
+    def _final_steps(self, conn: apsw.Connection, tx: _Transaction) -> tuple[list[Any], str]:
+        """The record's steps in normal form, and its kind (``bulk`` while it holds ranges)."""
+        steps = tx.steps
+        if not any(isinstance(step, RangeStep) for step in steps):
+            return normalize(steps), "txn"  # type: ignore[arg-type]
+        if any(isinstance(step, SchemaStep) for step in steps):
+            return normalize(bulk.seal_steps(conn, steps, outside=False)), "txn"
+        return bulk.normalize_unsealed(steps), bulk.KIND
 
     def before_vacuum(self, engine: Engine) -> None:
         """Refuse VACUUM while a table is tracked by rowid (VACUUM may renumber rowids)."""
@@ -458,6 +519,9 @@ class Capture:
         self, conn: apsw.Connection, tx: _Transaction, sql: str, params: Params
     ) -> None:
         self._flush(conn, tx)
+        if any(isinstance(step, RangeStep) for step in tx.steps):
+            # The DDL may redefine a table the ranges name: seal them while they still fit.
+            tx.steps[:] = bulk.seal_steps(conn, tx.steps, outside=False)
         before = sch.snapshot(conn)
         targets = _targets(conn, sql, params)
         tables = sch.tables(before)
@@ -539,6 +603,13 @@ def _targets(conn: apsw.Connection, sql: str, params: Params) -> frozenset[str]:
     finally:
         conn.authorizer = previous
     return frozenset(found)
+
+
+def _keeping(rows: Iterable[Any], count: int, kept: list[Any]) -> Iterable[Any]:
+    """Up to ``count`` of ``rows``, handed out lazily and kept."""
+    for row in itertools.islice(rows, count):
+        kept.append(row)
+        yield row
 
 
 def _schema_version(conn: apsw.Connection) -> int:

@@ -29,6 +29,17 @@ class CorruptObjectError(HistoryError):
         )
 
 
+class UnsealedError(HistoryError):
+    """The newest record still names a bulk insert's rows by range (not sealed yet)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the last bulk insert is not fully recorded in history yet",
+            hint="open the database once without --read-only (any zen command that "
+            "writes or reads history finishes it)",
+        )
+
+
 class RefNotFoundError(NotFoundError):
     """A ref, commit hash, tag, branch or time does not name a commit."""
 

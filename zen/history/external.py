@@ -131,7 +131,8 @@ def _trigger_sql(table: str, shadow: str, layout: sch.Layout) -> list[str]:
     ]
 
 
-def _layout_text(layout: sch.Layout) -> str:
+def layout_text(layout: sch.Layout) -> str:
+    """The layout as stored with a shadow table (to tell when it changed)."""
     return json.dumps([layout.columns, layout.key, layout.implicit_rowid])
 
 
@@ -150,7 +151,7 @@ def install(conn: apsw.Connection, table: str) -> None:
         conn.execute(sql)
     conn.execute(
         "INSERT INTO _zen_ext_tables(shadow, tbl, layout) VALUES (?, ?, ?)",
-        (shadow, table, _layout_text(layout)),
+        (shadow, table, layout_text(layout)),
     )
 
 
@@ -185,7 +186,7 @@ def sync(conn: apsw.Connection, schema: sch.SchemaMap | None = None) -> None:
     for table, sql in tables.items():
         if not sql.upper().startswith("CREATE TABLE"):
             continue  # virtual tables: their shadow tables carry the rows
-        layout = _layout_text(sch.cached_layout(conn, table, sql))
+        layout = layout_text(sch.cached_layout(conn, table, sql))
         if known.get(table) != layout or table not in armed:
             install(conn, table)
 
@@ -261,7 +262,7 @@ def fold_rows(conn: apsw.Connection) -> tuple[bytes, dict[str, int]]:
             layout = sch.layout(conn, table)
             # Rows written before another program altered the table are in its old
             # layout: they are not folded (a documented limit).
-            if _layout_text(layout) == stored:
+            if layout_text(layout) == stored:
                 counts[table] = _fold_table(conn, builder, layout, shadow)
         conn.execute(f"DELETE FROM main.{quote_identifier(shadow)}")
     conn.execute("DELETE FROM _zen_ext_dirty")

@@ -23,7 +23,7 @@ import apsw
 
 from zen.engine.core import Engine
 from zen.engine.errors import UsageError
-from zen.history import checkout, external, lazy, store
+from zen.history import bulk, checkout, external, lazy, store
 from zen.history import commits as cm
 from zen.history import conflicts as cf
 from zen.history import diff as df
@@ -227,7 +227,7 @@ class History(RefsMixin):
         """
         if self.engine.read_only or self.engine.in_transaction:
             return False
-        if not (self._outside_pending() or lazy.owed(self.conn)):
+        if not (self._outside_pending() or lazy.owed(self.conn) or bulk.unsealed(self.conn)):
             return False
         before = store.last_record(self.conn)
         with self.engine.transaction():  # its start folds outside writes into a record

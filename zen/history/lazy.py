@@ -26,9 +26,9 @@ from typing import Any
 import apsw
 
 from zen.engine.catalog import quote_identifier
+from zen.history import bulk, store
 from zen.history import commits as cm
 from zen.history import schema as sch
-from zen.history import store
 from zen.history.errors import CorruptObjectError
 from zen.history.hashing import MODULUS, TableHash
 from zen.history.steps import RowsStep, SchemaStep, Step, decode_steps
@@ -49,6 +49,7 @@ def materialize(conn: apsw.Connection, cache: cm.ObjectCache | None = None) -> i
     The working copy must be at the newest record's state (it always is between
     statements). Returns how many commits were made.
     """
+    bulk.seal(conn)  # its commit hashes the rows: they must be in the record first
     if not owed(conn):
         return 0
     head = cm.head_commit(conn, cache)

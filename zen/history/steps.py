@@ -7,9 +7,13 @@ point (their rows are moved by the rows steps around it), so a schema step can
 be applied in either direction by dropping one side's objects and creating the
 other's from their exact stored SQL.
 
-Encoding: one flag byte (0 raw, 1 zlib) then, per step, a tag byte (``R`` or
-``S``), an 8-byte big-endian length and the payload (changeset bytes, or the
-canonical JSON ``{"before": [...], "after": [...]}``).
+A *range step* (tag ``B``) names rows a bulk insert added by their rowid range;
+only the newest record can hold one, until it is sealed (:mod:`zen.history.bulk`).
+
+Encoding: one flag byte (0 raw, 1 zlib) then, per step, a tag byte (``R``, ``S``
+or ``B``), an 8-byte big-endian length and the payload (changeset bytes, or the
+canonical JSON ``{"before": [...], "after": [...]}``, or for a range step
+``{"table", "first", "last", "sql"}``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 
 import apsw
 
-from zen.history.errors import CorruptObjectError
+from zen.history.errors import CorruptObjectError, UnsealedError
 from zen.history.hashing import canonical_json
 
 _LENGTH = struct.Struct(">Q")
@@ -64,6 +68,23 @@ class SchemaStep:
 Step = RowsStep | SchemaStep
 
 
+@dataclass(frozen=True)
+class RangeStep:
+    """Rows a bulk insert added to ``table``: rowids ``first`` to ``last`` (inclusive).
+
+    Their values are those rows as the insert left them (see :mod:`zen.history.bulk`);
+    ``sql`` is the table's ``CREATE TABLE`` statement then.
+    """
+
+    table: str
+    first: int
+    last: int
+    sql: str
+
+
+AnyStep = Step | RangeStep
+
+
 def invert_steps(steps: Sequence[Step]) -> list[Step]:
     """The steps that undo ``steps`` (each inverted, in reverse order)."""
     return [step.inverted() for step in reversed(steps)]
@@ -88,7 +109,7 @@ def table_changes(
                     yield change
 
 
-def encode_steps(steps: Iterable[Step]) -> bytes:
+def encode_steps(steps: Iterable[AnyStep]) -> bytes:
     """Encode steps as a record's data (compressed when large).
 
     Example:
@@ -99,6 +120,9 @@ def encode_steps(steps: Iterable[Step]) -> bytes:
     for step in steps:
         if isinstance(step, RowsStep):
             payload, tag = step.changeset, b"R"
+        elif isinstance(step, RangeStep):
+            range_ = {"table": step.table, "first": step.first, "last": step.last, "sql": step.sql}
+            payload, tag = canonical_json(range_), b"B"
         else:
             payload = canonical_json({"before": step.before, "after": step.after})
             tag = b"S"
@@ -114,6 +138,19 @@ def decode_steps(data: bytes) -> list[Step]:
 
     Raises:
         CorruptObjectError: The data is not a valid encoding.
+        UnsealedError: The record still names rows by rowid range (not sealed yet).
+    """
+    steps = decode_any_steps(data)
+    if any(isinstance(step, RangeStep) for step in steps):
+        raise UnsealedError()
+    return steps  # type: ignore[return-value]
+
+
+def decode_any_steps(data: bytes) -> list[AnyStep]:
+    """Decode a record's data, range steps included (see :mod:`zen.history.bulk`).
+
+    Raises:
+        CorruptObjectError: The data is not a valid encoding.
     """
     try:
         return _decode(data)
@@ -121,13 +158,13 @@ def decode_steps(data: bytes) -> list[Step]:
         raise CorruptObjectError(f"undecodable change data ({exc})") from None
 
 
-def _decode(data: bytes) -> list[Step]:
+def _decode(data: bytes) -> list[AnyStep]:
     if not data:
         raise ValueError("empty")
     raw = zlib.decompress(data[1:]) if data[0] == 1 else data[1:]
     if data[0] not in (0, 1):
         raise ValueError("unknown flag")
-    steps: list[Step] = []
+    steps: list[AnyStep] = []
     pos = 0
     while pos < len(raw):
         tag = raw[pos : pos + 1]
@@ -140,9 +177,14 @@ def _decode(data: bytes) -> list[Step]:
     return steps
 
 
-def _decode_step(tag: bytes, payload: bytes) -> Step:
+def _decode_step(tag: bytes, payload: bytes) -> AnyStep:
     if tag == b"R":
         return RowsStep(payload)
+    if tag == b"B":
+        body = json.loads(payload)
+        return RangeStep(
+            str(body["table"]), int(body["first"]), int(body["last"]), str(body["sql"])
+        )
     if tag != b"S":
         raise ValueError(f"unknown step tag {tag!r}")
     body = json.loads(payload)

@@ -302,6 +302,26 @@ def append_record(
     return Record(rid, base.id if base else None, depth, stamp, kind, digest, note, owed)
 
 
+def rewrite_newest(conn: apsw.Connection, record: Record, kind: str, data: bytes) -> Record:
+    """Give the newest record new data and kind (its hash follows; used to seal it).
+
+    Only the newest record may change: no later record has chained on its hash yet.
+
+    Raises:
+        CorruptObjectError: ``record`` is not the newest record.
+    """
+    newest = last_record(conn)
+    if newest is None or newest.id != record.id:
+        raise CorruptObjectError(f"change record {record.id} is not the newest")
+    base = get_record(conn, record.base) if record.base is not None else None
+    digest = record_hash(base.hash if base else None, kind, record.time_ms, data)
+    conn.execute(
+        "UPDATE _zen_changes SET kind = ?, hash = ?, data = ? WHERE id = ?",
+        (kind, digest, data, record.id),
+    )
+    return record._replace(kind=kind, hash=digest)
+
+
 def iter_records(conn: apsw.Connection) -> Iterator[Record]:
     """Every record, oldest first (headers only)."""
     for row in conn.execute(f"SELECT {_RECORD_COLUMNS} FROM _zen_changes ORDER BY id"):

@@ -348,8 +348,15 @@ class _Cursor:
 
 def _insert(engine: Engine, plan: _Plan, reader: Reader, tick: Tick) -> int:
     rows = _Cursor(reader.chunks(plan.names, tick))
+    sql = insert_sql(plan, reader.textual)
+
+    def run(batch: Iterable[Sequence[Any]]) -> None:
+        for _ in engine.conn.cursor().executemany(sql, batch):
+            pass
+
     try:
-        engine.conn.cursor().executemany(insert_sql(plan, reader.textual), rows)
+        # Through the engine: with history on, a long insert is recorded by rowid range.
+        engine.executemany(sql, rows, run=run)
     except (apsw.Error, UnicodeError) as exc:
         raise _rejected(exc, engine, plan, reader, rows.current()) from None
     return rows.done
