@@ -21,7 +21,7 @@ from zen.engine.catalog import quote_identifier
 from zen.engine.core import Engine, Params
 from zen.engine.observers import ManyRunner, RunAgain
 from zen.engine.statements import Statement
-from zen.history import bulk, external, store
+from zen.history import bulk, external, rowid_mode, store
 from zen.history import schema as sch
 from zen.history.errors import HistoryError, UncapturedChangeError
 from zen.history.net import normalize
@@ -249,7 +249,11 @@ class Capture:
         if tx is not None and tx.solo is not None and statement is engine.lone_write:
             self._after_solo(engine.conn, tx, ok)
             return
-        if tx is None or tx.ddl is None:
+        if tx is None:
+            return
+        if tx.ddl is None:
+            if tx.session is not None and tx.touched and not tx.session.is_empty:
+                self._after_rows(engine.conn, tx)
             return
         ddl, tx.ddl = tx.ddl, None
         try:
@@ -272,6 +276,11 @@ class Capture:
             raise RunAgain("this lone write needs a session")
         if changeset and ok:
             tx.steps.append(RowsStep(changeset))
+
+    def _after_rows(self, conn: apsw.Connection, tx: _Transaction) -> None:
+        """One statement per session for tables tracked by rowid (see ``rowid_mode``)."""
+        if rowid_mode.rowid_tables(tx.touched, lambda t: self._layout(conn, tx, t)):
+            self._flush(conn, tx)
 
     def _layout(self, conn: apsw.Connection, tx: _Transaction, table: str) -> sch.Layout | None:
         create = self.schema.table_sql(conn, tx.schema_version).get(table)
@@ -450,13 +459,21 @@ class Capture:
         """Move the session's changes into a rows step (and start a new session)."""
         if tx.session is None:
             return
-        changeset = bytes(tx.session.changeset())
+        changeset = self._changes(conn, tx, tx.session)
         tx.session.close()
         tx.session = None
         if changeset:
             tx.steps.append(RowsStep(changeset))
         if restart:
             tx.session = new_session(conn, touched=tx.touched)
+
+    def _changes(self, conn: apsw.Connection, tx: _Transaction, session: apsw.Session) -> bytes:
+        """The session's changeset, without what SQLite's rowid-mode bug adds (``rowid_mode``)."""
+        changeset = bytes(session.changeset())
+        if not changeset:
+            return changeset
+        tables = rowid_mode.rowid_tables(tx.touched, lambda t: self._layout(conn, tx, t))
+        return rowid_mode.without_spurious(changeset, tables)
 
     def _check(self, conn: apsw.Connection, tx: _Transaction, lone: Statement | None) -> None:
         if tx.broken:
@@ -535,7 +552,7 @@ class Capture:
         tx.ddl = _Ddl(before, targets, images)
 
     def _after_ddl(self, conn: apsw.Connection, tx: _Transaction, ddl: _Ddl, ok: bool) -> None:
-        effects = bytes(tx.session.changeset()) if tx.session is not None else b""
+        effects = self._changes(conn, tx, tx.session) if tx.session is not None else b""
         if tx.session is not None:
             tx.session.close()
         tx.session = new_session(conn, touched=tx.touched)
