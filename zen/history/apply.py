@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import apsw
 
-from zen.history import runs, store
+from zen.history import replace_apply, runs, store
 from zen.history import schema as sch
 from zen.history.errors import HistoryError, WorkingCopyConflictError
 from zen.history.net import normalize
@@ -137,22 +137,41 @@ def apply_steps(conn: apsw.Connection, steps: Sequence[Step]) -> None:
 def _apply_rows(conn: apsw.Connection, changeset: bytes) -> None:
     if not changeset:
         return
+    replacing = replace_apply.replace_tables(conn)
+    if replacing:
+        replacing &= replace_apply.changed_tables(changeset)
     problems: list[str] = []
 
     def conflict(reason: int, change: apsw.TableChange) -> int:
         if reason == apsw.SQLITE_CHANGESET_FOREIGN_KEY:
             return apsw.SQLITE_CHANGESET_OMIT  # checked by the caller's state, not per step
-        what = _CONFLICTS.get(reason, "conflict")
         key = change.old if change.old is not None else change.new
-        problems.append(f"{change.name}: {what} ({change.op} {key})")
+        problems.append(_problem(reason, change.name, change.op, key))
         return apsw.SQLITE_CHANGESET_ABORT
 
     try:
         apsw.Changeset.apply(
-            changeset, conn, conflict=conflict, flags=apsw.SQLITE_CHANGESETAPPLY_FKNOACTION
+            changeset,
+            conn,
+            filter=(lambda name: name not in replacing) if replacing else None,
+            conflict=conflict,
+            flags=apsw.SQLITE_CHANGESETAPPLY_FKNOACTION,
         )
+        if replacing:
+            replace_apply.apply_rows(conn, changeset, replacing)
+    except replace_apply.ApplyConflict as error:
+        problems.append(_problem(error.reason, error.table, error.op, error.key))
+        raise _conflict_error(problems) from None
     except apsw.AbortError:
-        raise WorkingCopyConflictError(
-            "the working copy is not in the state history records: " + "; ".join(problems[:3]),
-            hint="run zen status to see what changed outside history, then zen fsck",
-        ) from None
+        raise _conflict_error(problems) from None
+
+
+def _problem(reason: int, table: str, op: str, key: object) -> str:
+    return f"{table}: {_CONFLICTS.get(reason, 'conflict')} ({op} {key})"
+
+
+def _conflict_error(problems: list[str]) -> WorkingCopyConflictError:
+    return WorkingCopyConflictError(
+        "the working copy is not in the state history records: " + "; ".join(problems[:3]),
+        hint="run zen status to see what changed outside history, then zen fsck",
+    )

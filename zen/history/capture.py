@@ -21,7 +21,7 @@ from zen.engine.catalog import quote_identifier
 from zen.engine.core import Engine, Params
 from zen.engine.observers import ManyRunner, RunAgain
 from zen.engine.statements import Statement
-from zen.history import bulk, external, rowid_mode, store
+from zen.history import bulk, external, hooked, rowid_mode, store
 from zen.history import schema as sch
 from zen.history.errors import HistoryError, UncapturedChangeError
 from zen.history.net import normalize
@@ -95,6 +95,7 @@ class _Transaction:
     begin_version: int = 0
     last: store.Record | None = None  # the newest record, when known without a query
     solo: SoloWatch | None = None  # a lone one-row write followed without a session
+    hooked: hooked.HookWatch | None = None  # a statement a session could get wrong
     lone: bool = False  # a lone INSERT/UPDATE/DELETE (alone in zen's own transaction)
 
 
@@ -121,6 +122,7 @@ class Capture:
         self.schema = sch.SchemaCache()
         self.version: int | None = None  # the schema cookie read just before COMMIT
         self.triggers = external.TriggerSwitch()
+        self.risk = hooked.Risk()  # statements run under the hook instead of a session
         self._sentinels: bool | None = None  # does the database have sentinel tables?
         self._last: store.Record | None = None  # the last record this capture appended
         self._nullable: tuple[int, dict[str, bool]] | None = None  # see _nullable_keys
@@ -197,6 +199,16 @@ class Capture:
             tx.note = tx.note or head[:_NOTE_LENGTH]
         if not statement.plain_write and _DDL.match(head):
             self._before_ddl(engine.conn, tx, statement.text, params)
+        elif (
+            tx.session is not None
+            and not statement.looks_read_only
+            and not self.risk.never(tx.schema_version)
+        ):
+            conn = engine.conn
+            tables = self.schema.table_sql(conn, tx.schema_version)
+            layout_of = self._layouts(conn, tx)
+            if self.risk.statement(conn, tx.schema_version, tables, layout_of, statement.text):
+                self._start_hook(conn, tx)
 
     def run_many(
         self, engine: Engine, statement: Statement, rows: Iterable[Any], run: ManyRunner
@@ -210,12 +222,16 @@ class Capture:
         if tx is None or tx.session is None:
             return False
         conn = engine.conn
+        tables = self.schema.table_sql(conn, tx.schema_version)
+        layout_of = self._layouts(conn, tx)
+        if self.risk.many(conn, tx.schema_version, tables, layout_of, statement.text):
+            self._start_hook(conn, tx)  # after_statement records it
+            return False
         source = iter(rows)
         first: list[Any] = []
         run(_keeping(source, bulk.SMALL, first))
         if len(first) < bulk.SMALL:
             return True
-        tables = self.schema.table_sql(conn, tx.schema_version)
         into = bulk.target(
             conn, statement.text, tables, bool(self._sentinels) and self.triggers.enabled
         )
@@ -251,11 +267,15 @@ class Capture:
             return
         if tx is None:
             return
+        if tx.hooked is not None:
+            self._after_hook(engine.conn, tx)
+            return
         if tx.ddl is None:
             if tx.session is not None and tx.touched and not tx.session.is_empty:
                 self._after_rows(engine.conn, tx)
             return
         ddl, tx.ddl = tx.ddl, None
+        self.risk.forget()
         try:
             self._after_ddl(engine.conn, tx, ddl, ok)
         except BaseException as exc:
@@ -276,6 +296,32 @@ class Capture:
             raise RunAgain("this lone write needs a session")
         if changeset and ok:
             tx.steps.append(RowsStep(changeset))
+
+    def _start_hook(self, conn: apsw.Connection, tx: _Transaction) -> None:
+        """Close the session and follow the statement through the hook (see ``hooked``)."""
+        self._flush(conn, tx, restart=False)
+        tx.hooked = hooked.HookWatch(conn, _user_table, tx.touched, self._layouts(conn, tx))
+        tx.hooked.start()  # last: nothing may fail between here and the statement
+
+    def _after_hook(self, conn: apsw.Connection, tx: _Transaction) -> None:
+        watch, tx.hooked = tx.hooked, None
+        assert watch is not None
+        watch.stop()
+        if conn.get_autocommit():
+            return  # the statement rolled the transaction back: nothing to record
+        try:
+            changeset = watch.changeset()
+        except ValueError as exc:
+            tx.broken = f"{exc}"
+            changeset = b""
+        if changeset:
+            tx.steps.append(RowsStep(changeset))
+        tx.session = new_session(conn, touched=tx.touched)
+
+    def _layouts(
+        self, conn: apsw.Connection, tx: _Transaction
+    ) -> Callable[[str], sch.Layout | None]:
+        return lambda table: self._layout(conn, tx, table)
 
     def _after_rows(self, conn: apsw.Connection, tx: _Transaction) -> None:
         """One statement per session for tables tracked by rowid (see ``rowid_mode``)."""
@@ -452,6 +498,9 @@ class Capture:
         if tx is not None and tx.solo is not None:
             tx.solo.stop()  # before any session can exist on this connection again
             tx.solo = None
+        if tx is not None and tx.hooked is not None:
+            tx.hooked.stop()
+            tx.hooked = None
         if tx is not None and tx.session is not None:
             tx.session.close()
 

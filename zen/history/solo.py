@@ -119,7 +119,7 @@ def encode_change(
     width = len(layout.columns) - (1 if layout.implicit_rowid else 0)
     values_old = _full(layout, old, rowid, width)
     values_new = _full(layout, new, rowid, width)
-    head = _header(layout)
+    head = header(layout)
     if op == _INSERT and values_new is not None:
         return head + b"\x12\x00" + b"".join(map(_value, values_new))
     if op == _DELETE and values_old is not None:
@@ -161,7 +161,7 @@ def _update(head: bytes, layout: sch.Layout, old: Row, new: Row) -> bytes | None
 _HEADERS: dict[sch.Layout, bytes] = {}
 
 
-def _header(layout: sch.Layout) -> bytes:
+def header(layout: sch.Layout) -> bytes:
     """``T``, the column count, the primary-key flags (1-based key order), the name."""
     found = _HEADERS.get(layout)
     if found is None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     IntArray = npt.NDArray[np.int64]
 
 ANNOY_METRIC = {"cosine": "angular", "euclidean": "euclidean", "dot": "dot"}
+_CANCELLING = 1e-2  # squared distances below this share of |q|² are recomputed exactly
 
 
 def prepare(matrix: FloatArray, metric: str, *, in_place: bool = False) -> FloatArray:
@@ -48,7 +49,14 @@ def distances(matrix: FloatArray, query: FloatArray, metric: str) -> FloatArray:
         return result
     if metric == "dot":
         return -product
-    squared = np.einsum("ij,ij->i", matrix, matrix) - 2 * product + float(query @ query)
+    norm = float(query @ query)
+    squared = np.einsum("ij,ij->i", matrix, matrix) - 2 * product + norm
+    # |m|² - 2m·q + |q|² cancels badly for rows near the query (a row equal to it came
+    # out 7e-4 away): those few are computed again from their differences.
+    near = np.flatnonzero(squared < _CANCELLING * norm)
+    if near.size:
+        diff = matrix[near] - query
+        squared[near] = np.einsum("ij,ij->i", diff, diff)
     euclidean: FloatArray = np.sqrt(np.maximum(squared, 0)).astype(np.float32)
     return euclidean
 
