@@ -16,8 +16,11 @@ import pytest
 
 import zen
 from tests.history.helpers import dump
+from zen.engine.core import Engine
+from zen.history import History
 from zen.history.apply import apply_steps
 from zen.history.errors import WorkingCopyConflictError
+from zen.history.merge import MergeConflictError
 from zen.history.replace_apply import ApplyConflict, apply_rows, replace_tables
 from zen.history.steps import RowsStep
 
@@ -195,3 +198,58 @@ def test_history_of_a_replace_table_replays_and_rewinds(tmp_path: Path) -> None:
     assert dump(conn) == after
     assert history.fsck().ok
     db.close()
+
+
+def _diverge(path: Path, base: str, ours: str, theirs: str) -> History:
+    engine = Engine(path)
+    engine.script(base)
+    history = History.init(engine, author="tester")
+    history.create_branch("other")
+    history.engine.script(ours)
+    history.switch("other")
+    history.engine.script(theirs)
+    history.switch("main")
+    return history
+
+
+_CHAIN = "".join(
+    f"UPDATE t SET v = 'v{i + 1}x' WHERE id = {i + 1}; UPDATE t SET v = 'v{i + 1}' WHERE id = {i};"
+    for i in range(1, 200)
+)
+_BASE = (
+    "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT UNIQUE ON CONFLICT REPLACE, w); "
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) "
+    "INSERT INTO t SELECT i, 'v' || i, 0 FROM n;"
+)
+
+
+def test_merge_records_what_it_applied_to_a_replace_table(tmp_path: Path) -> None:
+    """Both sides set one cell alike: SQLite's apply is asked, so the merge is recorded
+    from what happened (the preupdate hook, for this table)."""
+    both = "UPDATE t SET w = 'both' WHERE id = 1;"
+    history = _diverge(tmp_path / "m.db", _BASE, both, "BEGIN;" + _CHAIN + both + "COMMIT;")
+    conn = history.conn
+    before = dump(conn)
+    history.switch("other")
+    theirs = dump(conn)
+    history.switch("main")
+    assert history.merge("other").outcome == "merged"
+    assert dump(conn) == theirs
+    assert history.fsck().ok
+    history.rewind("HEAD~1")
+    assert dump(conn) == before
+    history.close()
+
+
+def test_merge_taking_a_unique_value_of_ours_breaks_a_constraint(tmp_path: Path) -> None:
+    history = _diverge(
+        tmp_path / "m.db",
+        _BASE,
+        "INSERT INTO t VALUES (500, 'new', 1);",
+        "INSERT INTO t VALUES (600, 'new', 2);",
+    )
+    before = dump(history.conn)
+    with pytest.raises(MergeConflictError, match="t: INSERT \\(600,\\) breaks a constraint"):
+        history.merge("other")
+    assert dump(history.conn) == before
+    history.close()

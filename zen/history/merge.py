@@ -32,7 +32,16 @@ import apsw
 
 from zen.engine.catalog import quote_identifier
 from zen.engine.core import Engine
-from zen.history import ancestry, checkout, colmerge, mergetree, store
+from zen.history import (
+    ancestry,
+    checkout,
+    colmerge,
+    hooked,
+    mergetree,
+    replace_apply,
+    rowid_mode,
+    store,
+)
 from zen.history import commits as cm
 from zen.history import conflicts as cf
 from zen.history import schema as sch
@@ -41,7 +50,7 @@ from zen.history.capture import Capture, new_session
 from zen.history.errors import HistoryError
 from zen.history.net import normalize
 from zen.history.rewind import paused
-from zen.history.steps import RowsStep, SchemaStep, Step, encode_steps
+from zen.history.steps import RowsStep, SchemaStep, Step, concat, encode_steps
 from zen.history.trees import Tree, working_tree
 
 Outcome = Literal["up-to-date", "fast-forward", "merged", "conflicts"]
@@ -265,9 +274,9 @@ def _three_way(
 
 
 def _rows_of(steps: list[Step]) -> bytes:
-    """The one rows step of a merge without schema changes (empty when nothing changed)."""
+    """The rows a merge without schema changes applied, as one changeset (net changes)."""
     rows = [s.changeset for s in steps if isinstance(s, RowsStep)]
-    return rows[0] if len(rows) == 1 else b""
+    return concat(rows) if rows else b""
 
 
 def _rebuild(
@@ -350,18 +359,78 @@ def apply_with(
             _apply_schema(conn, step)
             out.append(step)
             continue
+        displacing = replace_apply.replace_tables(conn)
+        if displacing:
+            displacing &= replace_apply.changed_tables(step.changeset)
+        if displacing:
+            out.extend(_apply_displacing(conn, step.changeset, displacing, applier, record))
         session = new_session(conn) if record else None
         apsw.Changeset.apply(
-            step.changeset, conn, conflict=applier, flags=apsw.SQLITE_CHANGESETAPPLY_FKNOACTION
+            step.changeset,
+            conn,
+            filter=(lambda name, skip=displacing: name not in skip) if displacing else None,
+            conflict=applier,
+            flags=apsw.SQLITE_CHANGESETAPPLY_FKNOACTION,
         )
-        if i == last_rows:
-            applier.write_fixups(conn)
         if session is not None:
-            changeset = bytes(session.changeset())
-            session.close()
-            if changeset:
-                out.append(RowsStep(changeset))
+            out.extend(_recorded(conn, session))
+        if i == last_rows:
+            # A session of their own: a fixup writes a row the apply just wrote.
+            session = new_session(conn) if record else None
+            applier.write_fixups(conn)
+            if session is not None:
+                out.extend(_recorded(conn, session))
     return out if record else list(steps)
+
+
+def _recorded(conn: apsw.Connection, session: apsw.Session) -> list[Step]:
+    """The session's changes as a step (closing it), without SQLite's rowid-mode extras.
+
+    Each row was written once since the session opened, which is when
+    :func:`zen.history.rowid_mode.without_spurious` applies.
+    """
+    changeset = bytes(session.changeset())
+    session.close()
+    if not changeset:
+        return []
+    keyless = rowid_mode.rowid_tables(
+        replace_apply.changed_tables(changeset), lambda table: sch.layout(conn, table)
+    )
+    return [RowsStep(rowid_mode.without_spurious(changeset, keyless))]
+
+
+def _apply_displacing(
+    conn: apsw.Connection,
+    changeset: bytes,
+    tables: frozenset[str],
+    applier: cf.Applier,
+    record: bool,
+) -> list[Step]:
+    """Theirs' changes to tables declared ``ON CONFLICT REPLACE`` (see ``replace_apply``).
+
+    What does not fit ours goes through SQLite's apply and the conflict handler; a new
+    row taking a unique value one of ours holds breaks a constraint (the clause would
+    silently delete ours). Recorded through the preupdate hook: no session is open.
+    """
+
+    def misfits(part: bytes) -> None:
+        flags = apsw.SQLITE_CHANGESETAPPLY_FKNOACTION
+        apsw.Changeset.apply(part, conn, conflict=applier, flags=flags)
+
+    watch = hooked.HookWatch(conn, tables.__contains__, set(), lambda t: sch.layout(conn, t))
+    if record:
+        watch.start()
+    try:
+        replace_apply.apply_rows(conn, changeset, tables, misfits)
+    except replace_apply.ApplyConflict as error:
+        applier.failures.append(f"{error.table}: {error.op} {error.key} breaks a constraint")
+    finally:
+        watch.stop()
+    try:
+        recorded = watch.changeset() if record else b""
+    except ValueError as exc:
+        raise MergeConflictError(str(exc), hint="merge this table's rows by hand") from None
+    return [RowsStep(recorded)] if recorded else []
 
 
 def _apply_schema(conn: apsw.Connection, step: SchemaStep) -> None:

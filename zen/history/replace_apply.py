@@ -15,7 +15,7 @@ and any clash that remains is a real conflict, reported as one.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +62,7 @@ class _Table:
 
     layout: sch.Layout
     names: list[str]
-    pending: list[Row] = field(default_factory=list)
+    pending: list[tuple[int, Row]] = field(default_factory=list)  # (change number, row)
 
     @classmethod
     def of(cls, conn: apsw.Connection, table: str) -> _Table:
@@ -83,25 +83,60 @@ def _column(layout: sch.Layout, position: int) -> str:
     return quote_identifier(layout.columns[position])
 
 
-def apply_rows(conn: apsw.Connection, changeset: bytes, tables: Collection[str]) -> None:
+def apply_rows(
+    conn: apsw.Connection,
+    changeset: bytes,
+    tables: Collection[str],
+    misfits: Callable[[bytes], object] | None = None,
+) -> None:
     """Apply the changes of ``tables`` in ``changeset`` (old images out, then new ones in).
 
     Runs inside the caller's transaction, with triggers and foreign keys off.
 
+    Args:
+        conn: The connection.
+        changeset: The changes (other tables' are left alone).
+        tables: The tables to apply.
+        misfits: Given, changes that do not fit (a row missing or changed, a key taken)
+            are handed to it at the end, as one changeset, instead of raising (a merge
+            lets SQLite's apply and its conflict handler decide on them).
+
     Raises:
-        ApplyConflict: A row is missing, holds other values, or a new row clashes.
+        ApplyConflict: A change does not fit (without ``misfits``), or a new row takes
+            a unique value another row holds.
     """
     seen: dict[str, _Table] = {}
-    for name, op, old, new in _changes(changeset, tables):
+    odd: set[int] = set()
+    for number, (name, op, old, new) in enumerate(_changes(changeset, tables)):
         table = seen.get(name) or seen.setdefault(name, _Table.of(conn, name))
         if op == "INSERT":
-            table.pending.append(new)
-        else:
+            table.pending.append((number, new))
+            continue
+        try:
             current = _remove(conn, table, op, old)
-            if op == "UPDATE":
-                table.pending.append(_merged(current, new))
+        except ApplyConflict:
+            if misfits is None:
+                raise
+            odd.add(number)
+            continue
+        if op == "UPDATE":
+            table.pending.append((number, _merged(current, new)))
     for table in seen.values():
-        _insert_all(conn, table)
+        odd.update(_insert_all(conn, table, tolerant=misfits is not None))
+    if odd and misfits is not None:
+        misfits(_subset(changeset, tables, odd))
+
+
+def _subset(changeset: bytes, tables: Collection[str], numbers: set[int]) -> bytes:
+    """The changes of ``tables`` with these numbers (counted as :func:`_changes` counts)."""
+    builder = apsw.ChangesetBuilder()  # type: ignore[no-untyped-call]
+    number = 0
+    for change in apsw.Changeset.iter(changeset):
+        if change.name in tables:
+            if number in numbers:
+                builder.add_change(change)
+            number += 1
+    return bytes(builder.output())
 
 
 def _changes(changeset: bytes, tables: Collection[str]) -> Iterable[tuple[str, str, Row, Row]]:
@@ -138,8 +173,14 @@ def _merged(current: Row, new: Row) -> Row:
     return tuple(merged)
 
 
-def _insert_all(conn: apsw.Connection, table: _Table) -> None:
-    for row in table.pending:
+def _insert_all(conn: apsw.Connection, table: _Table, *, tolerant: bool) -> list[int]:
+    """Insert the new images; returns the numbers of inserts whose key is taken (tolerant).
+
+    Raises:
+        ApplyConflict: A key is taken (not ``tolerant``), or a unique value is.
+    """
+    taken: list[int] = []
+    for number, row in table.pending:
         names = table.names[: len(row)]
         marks = ", ".join("?" * len(row))
         try:
@@ -151,5 +192,9 @@ def _insert_all(conn: apsw.Connection, table: _Table) -> None:
             there = conn.execute(
                 f"SELECT 1 FROM {table.ref} WHERE {table.layout.key_where()}", key
             ).fetchone()
+            if there and tolerant:
+                taken.append(number)
+                continue
             reason = apsw.SQLITE_CHANGESET_CONFLICT if there else apsw.SQLITE_CHANGESET_CONSTRAINT
             raise ApplyConflict(reason, table.layout.table, "INSERT", key) from None
+    return taken
