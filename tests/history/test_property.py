@@ -21,6 +21,8 @@ TABLES = {
     "r": "CREATE TABLE r(a, b)",
     "w": "CREATE TABLE w(k TEXT PRIMARY KEY, v) WITHOUT ROWID",
     "c": "CREATE TABLE c(x INT NOT NULL, y TEXT NOT NULL, v, PRIMARY KEY (x, y))",
+    # Writes displace rows through the clause; replaying must not (see replace_apply).
+    "u": "CREATE TABLE u(id INTEGER PRIMARY KEY, v UNIQUE ON CONFLICT REPLACE, x)",
 }
 VALUES = st.one_of(
     st.none(),
@@ -29,7 +31,7 @@ VALUES = st.one_of(
     st.text(alphabet="ab\u00e9", max_size=3),
     st.binary(max_size=2),
 )
-KEYS = {"p": st.integers(0, 12), "w": st.text(alphabet="xyz", min_size=1, max_size=2)}
+KEYS = {"p": st.integers(0, 12), "u": st.integers(0, 12), "w": st.text(alphabet="xyz", min_size=1, max_size=2)}
 
 
 def columns(conn: apsw.Connection, table: str) -> list[str]:
