@@ -1,10 +1,15 @@
-"""Helpers shared by the history tests: canonical dumps of a database's user state."""
+"""Helpers shared by the history tests: canonical dumps of a database's user state, two
+branches to merge, and the round trip a new record must survive."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import apsw
+
+from zen.engine.core import Engine
+from zen.history import History
 
 INTERNAL = ("sqlite_", "_zen_")
 
@@ -35,3 +40,25 @@ def dump(conn: apsw.Connection) -> dict[str, Any]:
         found = [tuple(r) for r in conn.execute(f"SELECT {select} FROM main.{quoted}")]
         rows[name] = sorted(found, key=lambda r: [_sort_key(v) for v in r])
     return {"schema": schema, "rows": rows}
+
+
+def diverge(path: Path, base: str, ours: str, theirs: str) -> History:
+    """A database at ``base`` on main, ``ours`` committed on main, ``theirs`` on branch other."""
+    engine = Engine(path)
+    engine.script(base)
+    history = History.init(engine, author="tester")
+    history.create_branch("other")
+    history.engine.script(ours)
+    history.switch("other")
+    history.engine.script(theirs)
+    history.switch("main")
+    return history
+
+
+def assert_round_trip(history: History, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """The newest commit passes fsck, and rewinding it and back gives both states again."""
+    assert history.fsck().ok, history.fsck().problems
+    history.rewind("HEAD~1")
+    assert dump(history.conn) == before
+    history.rewind("HEAD~1")
+    assert dump(history.conn) == after

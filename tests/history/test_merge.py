@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.history.helpers import dump
+from tests.history.helpers import diverge, dump
 from zen.engine.core import Engine
 from zen.engine.errors import UsageError
 from zen.history import History
@@ -23,19 +23,6 @@ def _rows(history: History, table: str) -> list[list[Any]]:
     return [list(r) for r in history.conn.execute(f'SELECT * FROM "{table}" ORDER BY 1')]
 
 
-def _diverge(path: Path, base: str, ours: str, theirs: str) -> History:
-    """A database at ``base`` on main, ``ours`` committed on main, ``theirs`` on branch other."""
-    engine = Engine(path)
-    engine.script(base)
-    history = History.init(engine, author="tester")
-    history.create_branch("other")
-    history.engine.script(ours)
-    history.switch("other")
-    history.engine.script(theirs)
-    history.switch("main")
-    return history
-
-
 @pytest.fixture
 def made(tmp_path: Path) -> Iterator[list[History]]:
     opened: list[History] = []
@@ -46,7 +33,7 @@ def made(tmp_path: Path) -> Iterator[list[History]]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_merge_case(case: dict[str, Any], tmp_path: Path, made: list[History]) -> None:
-    history = _diverge(tmp_path / "m.db", case["base"], case["ours"], case["theirs"])
+    history = diverge(tmp_path / "m.db", case["base"], case["ours"], case["theirs"])
     made.append(history)
     before = dump(history.conn)
     head = history.status().head
@@ -113,7 +100,7 @@ def test_no_ff_makes_a_merge_commit(history: History) -> None:
 
 
 def _conflicted(tmp_path: Path, made: list[History]) -> History:
-    history = _diverge(
+    history = diverge(
         tmp_path / "c.db",
         "CREATE TABLE t(id INTEGER PRIMARY KEY, a, b); "
         "INSERT INTO t VALUES (1, 'a', 'b'), (2, 'c', 'd'), (3, 'e', 'f');",
@@ -295,7 +282,7 @@ def test_kill_9_during_switch_and_merge_many_times(tmp_path: Path) -> None:
 def test_resolve_insert_insert_and_update_delete_on_a_rowid_table(
     tmp_path: Path, made: list[History]
 ) -> None:
-    history = _diverge(
+    history = diverge(
         tmp_path / "r.db",
         "CREATE TABLE notes(body, tag); INSERT INTO notes VALUES ('one', 'x'), ('two', 'y');",
         "UPDATE notes SET tag = 'ours' WHERE rowid = 1; INSERT INTO notes VALUES ('o3', 'o');",
@@ -315,7 +302,7 @@ def test_resolve_insert_insert_and_update_delete_on_a_rowid_table(
 def test_resolve_a_conflict_in_a_table_both_sides_added_columns_to(
     tmp_path: Path, made: list[History]
 ) -> None:
-    history = _diverge(
+    history = diverge(
         tmp_path / "cols.db",
         "CREATE TABLE t(id INTEGER PRIMARY KEY, a); INSERT INTO t VALUES (1, 'a'), (2, 'b');",
         "ALTER TABLE t ADD COLUMN x; UPDATE t SET a = 'ours', x = 'ox' WHERE id = 1;",

@@ -31,7 +31,11 @@ VALUES = st.one_of(
     st.text(alphabet="ab\u00e9", max_size=3),
     st.binary(max_size=2),
 )
-KEYS = {"p": st.integers(0, 12), "u": st.integers(0, 12), "w": st.text(alphabet="xyz", min_size=1, max_size=2)}
+KEYS = {
+    "p": st.integers(0, 12),
+    "u": st.integers(0, 12),
+    "w": st.text(alphabet="xyz", min_size=1, max_size=2),
+}
 
 
 def columns(conn: apsw.Connection, table: str) -> list[str]:

@@ -15,9 +15,7 @@ import apsw
 import pytest
 
 import zen
-from tests.history.helpers import dump
-from zen.engine.core import Engine
-from zen.history import History
+from tests.history.helpers import assert_round_trip, diverge, dump
 from zen.history.apply import apply_steps
 from zen.history.errors import WorkingCopyConflictError
 from zen.history.merge import MergeConflictError
@@ -189,27 +187,10 @@ def test_history_of_a_replace_table_replays_and_rewinds(tmp_path: Path) -> None:
             db.sql(f"INSERT INTO t VALUES ({i}, 'n{i}')")
         db.sql("UPDATE t SET v = 'n3' WHERE id = 4")
     after = dump(conn)
-    history = db.history
-    history.commit("displacing rows")
-    assert history.fsck().ok
-    history.rewind("HEAD~1")
-    assert dump(conn) == before
-    history.rewind("HEAD~1")
-    assert dump(conn) == after
-    assert history.fsck().ok
+    db.history.commit("displacing rows")
+    assert_round_trip(db.history, before, after)
+    assert db.history.fsck().ok
     db.close()
-
-
-def _diverge(path: Path, base: str, ours: str, theirs: str) -> History:
-    engine = Engine(path)
-    engine.script(base)
-    history = History.init(engine, author="tester")
-    history.create_branch("other")
-    history.engine.script(ours)
-    history.switch("other")
-    history.engine.script(theirs)
-    history.switch("main")
-    return history
 
 
 _CHAIN = "".join(
@@ -227,7 +208,7 @@ def test_merge_records_what_it_applied_to_a_replace_table(tmp_path: Path) -> Non
     """Both sides set one cell alike: SQLite's apply is asked, so the merge is recorded
     from what happened (the preupdate hook, for this table)."""
     both = "UPDATE t SET w = 'both' WHERE id = 1;"
-    history = _diverge(tmp_path / "m.db", _BASE, both, "BEGIN;" + _CHAIN + both + "COMMIT;")
+    history = diverge(tmp_path / "m.db", _BASE, both, "BEGIN;" + _CHAIN + both + "COMMIT;")
     conn = history.conn
     before = dump(conn)
     history.switch("other")
@@ -242,7 +223,7 @@ def test_merge_records_what_it_applied_to_a_replace_table(tmp_path: Path) -> Non
 
 
 def test_merge_taking_a_unique_value_of_ours_breaks_a_constraint(tmp_path: Path) -> None:
-    history = _diverge(
+    history = diverge(
         tmp_path / "m.db",
         _BASE,
         "INSERT INTO t VALUES (500, 'new', 1);",

@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 
 import zen
-from tests.history.helpers import dump
-from zen.engine.core import Engine
-from zen.history import History
+from tests.history.helpers import assert_round_trip, diverge, dump
 
 SCRIPTS = {
     "one update": ["UPDATE t SET b = b + 1"],
@@ -40,34 +38,25 @@ def test_many_rows_of_a_table_without_a_key(tmp_path: Path, rows: int, name: str
         for sql in SCRIPTS[name]:
             db.sql(sql)
     after = dump(conn)
-    history = db.history
-    history.commit(name)
-    assert history.fsck().ok
-    history.rewind("HEAD~1")
-    assert dump(conn) == before
-    history.rewind("HEAD~1")
-    assert dump(conn) == after
+    db.history.commit(name)
+    assert_round_trip(db.history, before, after)
     db.close()
 
 
 def test_a_merge_recording_many_rows_of_a_table_without_a_key(tmp_path: Path) -> None:
     """Both sides set one cell alike, so the merge is recorded by a session: 300 UPDATEs."""
-    engine = Engine(tmp_path / "app.db")
-    engine.script(
+    history = diverge(
+        tmp_path / "app.db",
         "CREATE TABLE t(a, b); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
-        "FROM n WHERE i < 300) INSERT INTO t SELECT i, 0 FROM n"
+        "FROM n WHERE i < 300) INSERT INTO t SELECT i, 0 FROM n",
+        "UPDATE t SET b = 7 WHERE a = 1",
+        "UPDATE t SET b = 7",
     )
-    history = History.init(engine, author="tester")
-    history.create_branch("other")
-    history.engine.script("UPDATE t SET b = 7 WHERE a = 1")
     before = dump(history.conn)
     history.switch("other")
-    history.engine.script("UPDATE t SET b = 7")
     theirs = dump(history.conn)
     history.switch("main")
     assert history.merge("other").outcome == "merged"
     assert dump(history.conn) == theirs
-    assert history.fsck().ok
-    history.rewind("HEAD~1")
-    assert dump(history.conn) == before
+    assert_round_trip(history, before, theirs)
     history.close()

@@ -114,22 +114,7 @@ def target(
 
 def _inserted_table(conn: apsw.Connection, sql: str) -> str | None:
     """The one ``main`` table the statement writes (from the authorizer), else None."""
-    writes: set[tuple[int, str | None, str | None]] = set()
-    previous = conn.authorizer
-    kinds = (apsw.SQLITE_INSERT, apsw.SQLITE_UPDATE, apsw.SQLITE_DELETE)
-
-    def note(op: int, arg1: str | None, arg2: str | None, db: str | None, trig: str | None) -> int:
-        if op in kinds:
-            writes.add((op, arg1, db))
-        return previous(op, arg1, arg2, db, trig) if previous else apsw.SQLITE_OK
-
-    conn.authorizer = note
-    try:
-        conn.cursor().execute(sql, can_cache=False, explain=1)
-    except (apsw.Error, KeyError, TypeError, ValueError):
-        pass  # unbound parameters: the statement was prepared, the authorizer has spoken
-    finally:
-        conn.authorizer = previous
+    writes = sch.statement_writes(conn, sql)
     if len(writes) != 1:
         return None
     ((op, table, db),) = writes

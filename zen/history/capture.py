@@ -224,7 +224,9 @@ class Capture:
         conn = engine.conn
         tables = self.schema.table_sql(conn, tx.schema_version)
         layout_of = self._layouts(conn, tx)
-        if self.risk.many(conn, tx.schema_version, tables, layout_of, statement.text):
+        if self.risk.statement(
+            conn, tx.schema_version, tables, layout_of, statement.text, many=True
+        ):
             self._start_hook(conn, tx)  # after_statement records it
             return False
         source = iter(rows)

@@ -36,7 +36,6 @@ _HOOK_ID = "zen-hooked"
 _INSERT, _DELETE, _UPDATE = apsw.SQLITE_INSERT, apsw.SQLITE_DELETE, apsw.SQLITE_UPDATE
 _RISKY_TEXT = re.compile(r"\b(?:CONFLICT|REPLACE|ROWID|OID|_ROWID_)\b", re.IGNORECASE)
 _FK_ACTION = re.compile(r"\bON\s+(?:DELETE|UPDATE)\s+(?:CASCADE|SET\b)", re.IGNORECASE)
-_WRITES = (apsw.SQLITE_INSERT, apsw.SQLITE_UPDATE, apsw.SQLITE_DELETE)
 _ROWID_NAMES = ("rowid", "_rowid_", "oid")
 _INSERT_HEAD = re.compile(r"INSERT\b", re.IGNORECASE)
 _USER_TRIGGERS = (
@@ -86,29 +85,27 @@ class Risk:
         tables: dict[str, str],
         layout_of: LayoutOf,
         text: str,
+        *,
+        many: bool = False,
     ) -> bool:
-        """Whether the write ``text`` runs under the hook."""
-        self._update(conn, version, tables, layout_of)
-        if not self._rowid or not (self._schema or _RISKY_TEXT.search(text)):
-            return False
-        return self._decide(conn, text, False)
+        """Whether the write ``text`` runs under the hook.
 
-    def many(
-        self,
-        conn: apsw.Connection,
-        version: int,
-        tables: dict[str, str],
-        layout_of: LayoutOf,
-        text: str,
-    ) -> bool:
-        """:meth:`statement` for an ``executemany``, whose runs may meet one row twice."""
+        Args:
+            conn: The connection.
+            version: The schema cookie (what is known of the schema is kept per cookie).
+            tables: The user tables' ``CREATE`` statements, by name.
+            layout_of: A table's changeset layout.
+            text: The statement.
+            many: It runs as an ``executemany``, whose runs may meet one row twice
+                even when each run cannot (any statement but a plain INSERT).
+        """
         self._update(conn, version, tables, layout_of)
         if not self._rowid:
             return False
-        plain_insert = _INSERT_HEAD.match(strip_leading_comments(text)) is not None
-        if plain_insert and not (self._schema or _RISKY_TEXT.search(text)):
-            return False
-        return self._decide(conn, text, True)
+        risky = self._schema or _RISKY_TEXT.search(text) is not None
+        if many and not _INSERT_HEAD.match(strip_leading_comments(text)):
+            risky = True
+        return risky and self._decide(conn, text, many)
 
     def _decide(self, conn: apsw.Connection, text: str, many: bool) -> bool:
         found = self._decided.get((text, many))
@@ -143,22 +140,7 @@ class Risk:
 
 def _written(conn: apsw.Connection, sql: str) -> frozenset[str]:
     """The ``main`` tables a statement writes, its triggers' and cascades' writes too."""
-    found: set[str] = set()
-    previous = conn.authorizer
-
-    def note(op: int, arg1: str | None, arg2: str | None, db: str | None, trig: str | None) -> int:
-        if op in _WRITES and arg1 and db == "main":
-            found.add(arg1)
-        return previous(op, arg1, arg2, db, trig) if previous else apsw.SQLITE_OK
-
-    conn.authorizer = note
-    try:
-        conn.cursor().execute(sql, can_cache=False, explain=1)
-    except (apsw.Error, KeyError, TypeError, ValueError):
-        pass  # unbound parameters: the statement was prepared, the authorizer has spoken
-    finally:
-        conn.authorizer = previous
-    return frozenset(found)
+    return frozenset(table for _, table, db in sch.statement_writes(conn, sql) if db == "main")
 
 
 def _generated(conn: apsw.Connection, table: str) -> bool:

@@ -161,6 +161,38 @@ class Layout:
         return " AND ".join(f"{n} IS ?" for n in names)
 
 
+_WRITE_OPS = (apsw.SQLITE_INSERT, apsw.SQLITE_UPDATE, apsw.SQLITE_DELETE)
+
+
+def statement_writes(conn: apsw.Connection, sql: str) -> frozenset[tuple[int, str, str | None]]:
+    """What a statement writes, from its authorizer: ``(op, table, database)`` triples.
+
+    Triggers' writes and foreign-key actions' are included (SQLite codes them into the
+    statement). The statement is prepared (as ``EXPLAIN``), never run.
+
+    Example:
+        >>> conn.execute("CREATE TABLE t(a)")  # doctest: +SKIP
+        >>> statement_writes(conn, "DELETE FROM t")  # doctest: +SKIP
+        frozenset({(9, 't', 'main')})
+    """
+    found: set[tuple[int, str, str | None]] = set()
+    previous = conn.authorizer
+
+    def note(op: int, arg1: str | None, arg2: str | None, db: str | None, trig: str | None) -> int:
+        if op in _WRITE_OPS and arg1:
+            found.add((op, arg1, db))
+        return previous(op, arg1, arg2, db, trig) if previous else apsw.SQLITE_OK
+
+    conn.authorizer = note
+    try:
+        conn.cursor().execute(sql, can_cache=False, explain=1)
+    except (apsw.Error, KeyError, TypeError, ValueError):
+        pass  # unbound parameters: the statement was prepared, the authorizer has spoken
+    finally:
+        conn.authorizer = previous
+    return frozenset(found)
+
+
 def layout(conn: apsw.Connection, table: str) -> Layout:
     """The changeset layout of ``table`` in ``main``."""
     info = list(conn.execute(f"PRAGMA main.table_info({quote_identifier(table)})"))
