@@ -29,7 +29,7 @@ from zen.history.solo import SoloWatch
 from zen.history.steps import AnyStep, RangeStep, RowsStep, SchemaStep, Step, concat, encode_steps
 
 _DDL = re.compile(r"(CREATE|DROP|ALTER)\b", re.IGNORECASE)
-_TARGETS = {apsw.SQLITE_CREATE_TABLE, apsw.SQLITE_DROP_TABLE, apsw.SQLITE_ALTER_TABLE}
+_TARGETS = frozenset((apsw.SQLITE_CREATE_TABLE, apsw.SQLITE_DROP_TABLE, apsw.SQLITE_ALTER_TABLE))
 _NOTE_LENGTH = 200
 
 RecordHook = Callable[[store.Record, list[Step]], None]
@@ -529,7 +529,7 @@ class Capture:
     def _check(self, conn: apsw.Connection, tx: _Transaction, lone: Statement | None) -> None:
         if tx.broken:
             raise HistoryError(
-                f"a schema change could not be recorded ({tx.broken})",
+                f"a change could not be recorded ({tx.broken})",
                 hint="the transaction was rolled back; nothing changed",
             )
         if lone is not None and lone.plain_write:
@@ -653,23 +653,11 @@ def _ddl_steps(
 def _targets(conn: apsw.Connection, sql: str, params: Params) -> frozenset[str]:
     """Tables of ``main`` a DDL statement creates, drops or alters (from its authorizer)."""
     found: set[str] = set()
-    previous = conn.authorizer
-
-    def note(op: int, arg1: str | None, arg2: str | None, db: str | None, trig: str | None) -> int:
-        if op in _TARGETS:
-            name = arg2 if op == apsw.SQLITE_ALTER_TABLE else arg1
-            schema_name = arg1 if op == apsw.SQLITE_ALTER_TABLE else db
-            if name and (schema_name or "main") == "main":
-                found.add(name)
-        return previous(op, arg1, arg2, db, trig) if previous else apsw.SQLITE_OK
-
-    conn.authorizer = note
-    try:
-        conn.execute("EXPLAIN " + sql, params).fetchall()
-    except apsw.Error:
-        pass  # the statement itself will report the error when it runs
-    finally:
-        conn.authorizer = previous
+    for op, arg1, arg2, db in sch.authorized(conn, sql, _TARGETS, params):
+        name = arg2 if op == apsw.SQLITE_ALTER_TABLE else arg1
+        schema_name = arg1 if op == apsw.SQLITE_ALTER_TABLE else db
+        if name and (schema_name or "main") == "main":
+            found.add(name)
     return frozenset(found)
 
 

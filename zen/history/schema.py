@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import apsw
 
@@ -161,36 +162,43 @@ class Layout:
         return " AND ".join(f"{n} IS ?" for n in names)
 
 
-_WRITE_OPS = (apsw.SQLITE_INSERT, apsw.SQLITE_UPDATE, apsw.SQLITE_DELETE)
+_WRITE_OPS = frozenset((apsw.SQLITE_INSERT, apsw.SQLITE_UPDATE, apsw.SQLITE_DELETE))
+Authorized = tuple[int, str | None, str | None, str | None]
 
 
-def statement_writes(conn: apsw.Connection, sql: str) -> frozenset[tuple[int, str, str | None]]:
-    """What a statement writes, from its authorizer: ``(op, table, database)`` triples.
+def authorized(
+    conn: apsw.Connection, sql: str, ops: frozenset[int], params: Any = None
+) -> list[Authorized]:
+    """The authorizer's calls for ``ops`` while ``sql`` is prepared (as ``EXPLAIN``, not run).
 
-    Triggers' writes and foreign-key actions' are included (SQLite codes them into the
-    statement). The statement is prepared (as ``EXPLAIN``), never run.
+    Each is ``(op, arg1, arg2, database)``; triggers' writes and foreign-key actions'
+    are among them (SQLite codes them into the statement).
 
     Example:
-        >>> conn.execute("CREATE TABLE t(a)")  # doctest: +SKIP
-        >>> statement_writes(conn, "DELETE FROM t")  # doctest: +SKIP
-        frozenset({(9, 't', 'main')})
+        >>> authorized(conn, "DROP TABLE t", frozenset({apsw.SQLITE_DROP_TABLE}))  # doctest: +SKIP
+        [(11, 't', None, 'main')]
     """
-    found: set[tuple[int, str, str | None]] = set()
+    found: list[Authorized] = []
     previous = conn.authorizer
 
     def note(op: int, arg1: str | None, arg2: str | None, db: str | None, trig: str | None) -> int:
-        if op in _WRITE_OPS and arg1:
-            found.add((op, arg1, db))
+        if op in ops:
+            found.append((op, arg1, arg2, db))
         return previous(op, arg1, arg2, db, trig) if previous else apsw.SQLITE_OK
 
     conn.authorizer = note
     try:
-        conn.cursor().execute(sql, can_cache=False, explain=1)
+        conn.cursor().execute(sql, params, can_cache=False, explain=1)
     except (apsw.Error, KeyError, TypeError, ValueError):
         pass  # unbound parameters: the statement was prepared, the authorizer has spoken
     finally:
         conn.authorizer = previous
-    return frozenset(found)
+    return found
+
+
+def statement_writes(conn: apsw.Connection, sql: str) -> frozenset[tuple[int, str, str | None]]:
+    """What a statement writes: ``(op, table, database)`` (see :func:`authorized`)."""
+    return frozenset((op, a1, db) for op, a1, _, db in authorized(conn, sql, _WRITE_OPS) if a1)
 
 
 def layout(conn: apsw.Connection, table: str) -> Layout:
