@@ -343,3 +343,28 @@ def test_appended_columns(base: str, sql: str, expected: list[str] | None) -> No
     assert appended(base, sql) == expected
     if expected:
         assert column_name(expected[-1]) in {"b", "c, d"}
+
+
+@pytest.mark.parametrize("clause", ["", " ON CONFLICT REPLACE", " ON CONFLICT IGNORE"])
+def test_a_resolution_taking_another_rows_unique_value_is_refused(
+    tmp_path: Path, made: list[History], clause: str
+) -> None:
+    """The table's own conflict clause must not settle it (REPLACE would delete row 2)."""
+    history = diverge(
+        tmp_path / "u.db",
+        f"CREATE TABLE t(id INTEGER PRIMARY KEY, v UNIQUE{clause}); "
+        "INSERT INTO t VALUES (1, 'a'), (2, 'b');",
+        "UPDATE t SET v = 'x' WHERE id = 1;",
+        "UPDATE t SET v = 'y' WHERE id = 1;",
+    )
+    made.append(history)
+    assert history.merge("other").outcome == "conflicts"
+    history.resolve_conflicts("value", table="t", key="1", column="v", value="b")
+    with pytest.raises(MergeConflictError, match=r"UNIQUE constraint failed: t\.v") as caught:
+        history.merge_continue()
+    assert "zen merge --continue" in str(caught.value.hint)
+    assert _rows(history, "t") == [[1, "x"], [2, "b"]]
+    history.resolve_conflicts("value", table="t", key="1", column="v", value="z")
+    assert history.merge_continue().outcome == "merged"
+    assert _rows(history, "t") == [[1, "z"], [2, "b"]]
+    assert history.fsck().ok

@@ -253,17 +253,28 @@ class Applier:
             return  # the merge stops and is rolled back: no need
         fixups, self.fixups = self.fixups, []
         for table, key, index, value in fixups:
-            layout = self.layout(table)
-            name = f"main.{quote_identifier(table)}"
-            if index is None:
-                marks = ", ".join("?" * len(value))
-                conn.execute(f"INSERT INTO {name}({layout.select_list}) VALUES ({marks})", value)
-                continue
-            column = "rowid" if layout.implicit_rowid and index == 0 else layout.columns[index]
-            column = column if column == "rowid" else quote_identifier(column)
+            try:
+                self._write_fixup(conn, table, key, index, value)
+            except apsw.ConstraintError as exc:
+                self.failures.append(f"{table}: the resolution of {key_json(key)} {exc}")
+
+    def _write_fixup(
+        self, conn: apsw.Connection, table: str, key: tuple[Any, ...], index: int | None, value: Any
+    ) -> None:
+        # OR ABORT: a table's ON CONFLICT REPLACE (or IGNORE) must not decide for the user.
+        layout = self.layout(table)
+        name = f"main.{quote_identifier(table)}"
+        if index is None:
+            marks = ", ".join("?" * len(value))
             conn.execute(
-                f"UPDATE {name} SET {column} = ? WHERE {layout.key_where()}", (value, *key)
+                f"INSERT OR ABORT INTO {name}({layout.select_list}) VALUES ({marks})", value
             )
+            return
+        column = "rowid" if layout.implicit_rowid and index == 0 else layout.columns[index]
+        column = column if column == "rowid" else quote_identifier(column)
+        conn.execute(
+            f"UPDATE OR ABORT {name} SET {column} = ? WHERE {layout.key_where()}", (value, *key)
+        )
 
 
 # -- the table ----------------------------------------------------------------------------

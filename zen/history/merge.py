@@ -318,9 +318,14 @@ def _stop(
     conn: apsw.Connection, capture: Capture, sides: _Sides, applier: cf.Applier, message: str
 ) -> MergeResult:
     if applier.failures:
+        resolved = cf.exists(conn) and cf.open_count(conn) == 0  # merge --continue
+        hint = (
+            "resolve those conflicts another way (zen conflicts resolve), then zen merge --continue"
+            if resolved
+            else "change the rows on one side so they fit together, then merge again"
+        )
         raise MergeConflictError(
-            "merging would break constraints: " + "; ".join(applier.failures[:3]),
-            hint="change the rows on one side so they fit together, then merge again",
+            "merging would break constraints: " + "; ".join(applier.failures[:3]), hint=hint
         )
     had_table = cf.exists(conn)
     cf.replace_all(conn, applier.found)
