@@ -73,7 +73,6 @@ from zen._dbapi_types import (  # noqa: F401 (re-exported: PEP 249 names)
     _translate,
 )
 from zen.api import Database
-from zen.engine import errors as zerr
 from zen.engine.catalog import quote_identifier
 from zen.engine.core import Engine, Result
 from zen.engine.statements import Statement, strip_leading_comments
@@ -530,23 +529,8 @@ def _run_many(engine: Engine, sql: str, sets: Iterator[Any]) -> int:
     """
     conn = engine.conn
     counted = None if _only_own_changes(conn) else [0, 0]  # executions, rows of finished ones
-
-    def run(rows: Iterable[Any]) -> None:
-        cursor = conn.cursor()
-        if counted is not None:
-            cursor.exec_trace = _counter(conn, counted)
-        try:
-            for _ in cursor.executemany(sql, rows):
-                pass  # RETURNING rows are dropped, as sqlite3 does
-        except apsw.Error as exc:
-            raise _translate(zerr.from_apsw(exc, sql=sql, path=engine.path), exc) from exc
-        except KeyError as exc:
-            raise ProgrammingError(f"no value for SQL parameter :{exc.args[0]}") from exc
-        except TypeError as exc:
-            raise ProgrammingError(f"bad SQL parameters: {exc}") from exc
-        finally:
-            cursor.close(force=True)
-
+    trace = _counter(conn, counted) if counted is not None else None
+    run = engine.many_runner(sql, trace=trace)  # its errors: translated by the caller
     changed = engine.executemany(sql, sets, run=run, atomic=False)  # as sqlite3 does
     if counted is None:
         return changed

@@ -159,7 +159,7 @@ class Engine:
             2
         """
         statement = self.statement(sql)
-        runner = run if run is not None else self._many_runner(statement.text)
+        runner = run if run is not None else self.many_runner(statement.text)
         conn = self.conn
         if self.read_only:
             runner(rows)  # refused by SQLite: read-only
@@ -184,9 +184,27 @@ class Engine:
             self._notify("after_statement", statement, True)
         return changed
 
-    def _many_runner(self, sql: str) -> ManyRunner:
+    def many_runner(
+        self, sql: str, *, trace: Callable[[apsw.Cursor, str, Any], bool] | None = None
+    ) -> ManyRunner:
+        """The default ``run`` of :meth:`executemany`: APSW's loop on a new cursor.
+
+        RETURNING rows are dropped; errors are raised as :class:`ZenError` (the APSW
+        error stays as ``__context__``). ``trace`` becomes the cursor's exec trace
+        (called before each execution: the DB-API counts rows with it).
+
+        Example:
+            >>> engine = Engine(":memory:")
+            >>> _ = engine.query("create table t(x)")
+            >>> engine.executemany("insert into t values (?)", [(1,)], run=engine.many_runner(
+            ...     "insert into t values (?)"))
+            1
+        """
+
         def run(rows: Iterable[Any]) -> None:
             cursor = self.conn.cursor()
+            if trace is not None:
+                cursor.exec_trace = trace
             try:
                 for _ in cursor.executemany(sql, rows):
                     pass  # RETURNING rows are dropped

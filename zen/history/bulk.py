@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,7 +176,7 @@ def insert(
         conn.execute(f"SAVEPOINT {_SAVEPOINT}")
         failure: BaseException | None = None
         try:
-            run(_keeping(rows, kept))
+            run(keeping(rows, CHUNK, kept))
         except BaseException as exc:  # recorded first, raised below
             failure = exc
         if conn.get_autocommit():  # SQLite rolled the whole transaction back
@@ -198,9 +198,16 @@ def insert(
             return
 
 
-def _keeping(rows: Iterator[Any], kept: list[Any]) -> Iterator[Any]:
-    """The next chunk of ``rows``, handed out lazily (so a failing row is the last one)."""
-    for row in itertools.islice(rows, CHUNK):
+def keeping(rows: Iterable[Any], count: int, kept: list[Any]) -> Iterator[Any]:
+    """Up to ``count`` of ``rows``, handed out lazily (so a failing row is the last one)
+    and appended to ``kept``.
+
+    Example:
+        >>> kept: list[int] = []
+        >>> list(keeping(iter(range(5)), 2, kept)), kept
+        ([0, 1], [0, 1])
+    """
+    for row in itertools.islice(rows, count):
         kept.append(row)
         yield row
 
@@ -284,14 +291,9 @@ def normalize_unsealed(steps: Sequence[AnyStep]) -> list[AnyStep]:
 
 def _image(conn: apsw.Connection, step: RangeStep, later: bytes, outside: bool) -> bytes:
     """The insert changeset of the range's rows as the bulk insert left them."""
-    if conn.execute(
-        "SELECT 1 FROM temp.sqlite_schema WHERE type = 'table' AND name = ?", (step.table,)
-    ).get:
-        raise HistoryError(
-            f"cannot finish recording the bulk insert into {step.table}: a temporary table "
-            "has the same name",
-            hint=f"drop the temporary table {step.table}, then run the command again",
-        )
+    sch.require_twin_name(
+        conn, step.table, f"cannot finish recording the bulk insert into {step.table}"
+    )
     layout = sch.layout_from_sql(step.sql, step.table)
     q_table = quote_identifier(step.table)
     conn.execute(f"CREATE TEMP TABLE {q_table}({_twin_columns(layout)})")

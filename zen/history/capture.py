@@ -9,7 +9,6 @@ change record, inside the same SQLite transaction.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -231,7 +230,7 @@ class Capture:
             return False
         source = iter(rows)
         first: list[Any] = []
-        run(_keeping(source, bulk.SMALL, first))
+        run(bulk.keeping(source, bulk.SMALL, first))
         if len(first) < bulk.SMALL:
             return True
         into = bulk.target(
@@ -659,13 +658,6 @@ def _targets(conn: apsw.Connection, sql: str, params: Params) -> frozenset[str]:
         if name and (schema_name or "main") == "main":
             found.add(name)
     return frozenset(found)
-
-
-def _keeping(rows: Iterable[Any], count: int, kept: list[Any]) -> Iterable[Any]:
-    """Up to ``count`` of ``rows``, handed out lazily and kept."""
-    for row in itertools.islice(rows, count):
-        kept.append(row)
-        yield row
 
 
 def _schema_version(conn: apsw.Connection) -> int:

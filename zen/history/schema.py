@@ -269,6 +269,21 @@ def check_null_keys(conn: apsw.Connection, table: str, create_sql: str = "") -> 
         )
 
 
+def require_twin_name(conn: apsw.Connection, table: str, what: str) -> None:
+    """Refuse when ``temp`` already has a table named ``table`` (a twin is made there).
+
+    Raises:
+        HistoryError: ``what`` cannot be done, and why.
+    """
+    if conn.execute(
+        "SELECT 1 FROM temp.sqlite_schema WHERE type = 'table' AND name = ?", (table,)
+    ).get:
+        raise HistoryError(
+            f"{what}: a temporary table has the same name",
+            hint=f"drop the temporary table {table}, then run the command again",
+        )
+
+
 def table_image(conn: apsw.Connection, table: str, create_sql: str) -> bytes:
     """Every row of ``main.table`` as an insert changeset (built in C by a session diff).
 
@@ -277,13 +292,7 @@ def table_image(conn: apsw.Connection, table: str, create_sql: str) -> bytes:
     prefix = "CREATE TABLE "
     if not create_sql.upper().startswith(prefix):
         raise HistoryError(f"cannot record rows of {table}: not an ordinary table")
-    if conn.execute(
-        "SELECT 1 FROM temp.sqlite_schema WHERE type = 'table' AND name = ?", (table,)
-    ).get:
-        raise HistoryError(
-            f"cannot record rows of {table}: a temporary table has the same name",
-            hint="drop the temporary table first",
-        )
+    require_twin_name(conn, table, f"cannot record rows of {table}")
     check_null_keys(conn, table, create_sql)
     conn.execute("CREATE TEMP TABLE " + create_sql[len(prefix) :])
     try:
