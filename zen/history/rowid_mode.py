@@ -9,7 +9,9 @@ changed at that moment. So a key can appear twice in one changeset:
   entry: the capture takes the session's changeset after every statement that touched
   such a table (:func:`rowid_tables`), so a session only ever holds one statement;
 * within a statement (each row changed once) the extra entry is always an INSERT of a
-  key that also has an UPDATE or DELETE: :func:`without_spurious` drops it.
+  key that also has an UPDATE or DELETE: :func:`without_spurious` drops it;
+* a statement that may change one row twice (an upsert, a trigger...) cannot be told
+  from that case, so it runs without a session (:mod:`zen.history.hooked`).
 """
 
 from __future__ import annotations
